@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets up, builds and starts plikd on http://127.0.0.1:8080 with the embedded defaults:
+# files in ./data/files and the SQLite database ./data/plik.db, created on first start.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/build.sh build
+mkdir -p data
+cd data
+exec ../build/plikd "$@"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package plik needs to build, test and benchmark (idempotent).
+set -euo pipefail
+PKGS=(build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev libqrencode-dev libpng-dev libssl-dev zlib1g-dev libcrypt-dev
+  libcurl4-openssl-dev libgtest-dev libgmock-dev
+  curl python3 unzip libarchive-tools socat nginx-light openssl)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,36 @@
+// The request body as handlers consume it: a buffered reader over the connection with the
+// chunked/Content-Length framing already removed. Zero-copy: buffered() points into the
+// connection's buffer, valid until the next fill(). Backpressure: nothing is read from the
+// socket until the handler asks with fill().
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace plik::http {
+
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // Decoded body bytes received and not consumed yet.
+  virtual std::span<const char> buffered() const = 0;
+  virtual void consume(size_t n) = 0;
+  // Reads more body bytes from the socket, keeping the unconsumed ones. Returns false when the
+  // body is complete (nothing more will come). Errors: client gone, idle timeout, bad chunking
+  // (status 400 or 500-class with a message).
+  virtual boost::asio::awaitable<Result<bool>> fill() = 0;
+  // Grows the buffer so that one fill() may read up to n bytes (large transfers).
+  virtual void reserve(size_t n) = 0;
+  virtual bool complete() const = 0;
+  virtual int64_t received() const = 0;  // decoded body bytes read so far
+
+  // Reads the whole body if it is at most `limit` bytes; error 400
+  // "http: request body too large" otherwise (Go's MaxBytesReader wording).
+  boost::asio::awaitable<Result<std::string>> readAll(size_t limit);
+};
+
+}  // namespace plik::http

@@ -1,0 +1,802 @@
+// HTTP/1.1 connections: head parsing with Beast's parser over our own buffer, body framing
+// (Content-Length and chunked) decoded in place, responses written with large writes or
+// sendfile, and one watchdog timer per connection instead of a timer per operation.
+#include "http/server.hpp"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <cstring>
+#include <mutex>
+#include <unordered_set>
+
+#include "codec/http_text.hpp"
+
+namespace plik::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr size_t kInitialBuffer = 4096;
+constexpr size_t kIdleShrink = 64 * 1024;
+constexpr size_t kMaxChunkLine = 4096;
+
+std::string_view reasonPhrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 413: return "Request Entity Too Large";
+    case 416: return "Requested Range Not Satisfiable";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
+    default: return "Unknown";
+  }
+}
+
+// "Date" header value, recomputed at most once per second per thread.
+std::string httpDate() {
+  thread_local time_t cachedAt = 0;
+  thread_local char cached[64];
+  time_t t = ::time(nullptr);
+  if (t != cachedAt) {
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(cached, sizeof cached, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cachedAt = t;
+  }
+  return cached;
+}
+
+Error clientGone(const boost::system::error_code& ec) {
+  return Error{499, "client connection lost", ec.message()};
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------
+// Connection: owns the socket and the buffer; implements BodyReader and ResponseWriter for the
+// request in flight. Runs on its own strand; every member is touched only from that strand.
+class Connection final : public BodyReader, public ResponseWriter,
+                         public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server);
+  awaitable<void> run();
+  void close();
+  tcp::socket::executor_type executor() { return socket_.get_executor(); }
+
+  // BodyReader
+  std::span<const char> buffered() const override { return {buf_.get() + cBeg_, cEnd_ - cBeg_}; }
+  void consume(size_t n) override { cBeg_ += std::min(n, cEnd_ - cBeg_); }
+  awaitable<Result<bool>> fill() override;
+  void reserve(size_t n) override { grow(n + (rawEnd_ - cBeg_)); }
+  bool complete() const override { return bodyDone_; }
+  int64_t received() const override { return received_; }
+
+  // ResponseWriter
+  awaitable<Status> start(std::optional<int64_t> contentLength) override;
+  awaitable<Status> write(std::span<const char> bytes) override;
+  awaitable<Status> sendFile(int fd, int64_t offset, int64_t length) override;
+  awaitable<Status> finish() override;
+  void abort() override { broken_ = true; }
+  void setWaiting(bool waiting) override {
+    waiting_ = waiting;
+    touch();
+  }
+  awaitable<bool> waitPeerClosed() override;
+
+ private:
+  enum class Phase { Idle, Head, Body, Responding };
+  enum class ChunkState { Size, SizeExt, Data, DataCrlf, Trailer, Done };
+
+  void touch() { lastActivity_ = SteadyClock::now(); }
+  void grow(size_t need);
+  void compact();
+  awaitable<void> watchdog();
+  awaitable<Result<size_t>> readSocket();
+  // Decodes raw bytes [rawPos_, rawEnd_) into body data appended at cEnd_. Error on bad framing.
+  Status decode();
+  awaitable<bool> readHead(Request& req);  // false = close connection (error already answered)
+  awaitable<void> answerError(int status, std::string_view message);
+  awaitable<Status> writeAll(std::span<const asio::const_buffer> bufs);
+  awaitable<bool> drainBody();
+  void resetForRequest();
+
+  tcp::socket socket_;
+  std::shared_ptr<HttpServer::Impl> server_;
+  asio::steady_timer watchdogTimer_;
+
+  // Buffer: [0, cBeg_) consumed, [cBeg_, cEnd_) decoded body not consumed, [cEnd_, rawPos_)
+  // gap left by removed chunk framing, [rawPos_, rawEnd_) raw bytes not decoded yet.
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0, cBeg_ = 0, cEnd_ = 0, rawPos_ = 0, rawEnd_ = 0;
+
+  // Body state of the request in flight.
+  bool chunkedBody_ = false;
+  int64_t remaining_ = 0;  // Content-Length left, or bytes left in the current chunk
+  ChunkState chunk_ = ChunkState::Size;
+  uint64_t chunkSize_ = 0;
+  bool bodyDone_ = true;
+  int64_t received_ = 0;
+
+  // Response state.
+  bool head_ = false;  // HEAD request: no body bytes
+  bool chunkedResponse_ = false;
+  bool closeAfter_ = false;
+  std::optional<int64_t> responseLength_;
+  int versionMinor_ = 1;
+  bool broken_ = false;
+
+  // Watchdog.
+  Phase phase_ = Phase::Idle;
+  bool waiting_ = false;
+  bool timedOut_ = false;
+  bool closed_ = false;
+  SteadyClock::time_point lastActivity_ = SteadyClock::now();
+  SteadyClock::time_point phaseStart_ = SteadyClock::now();
+};
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  asio::io_context& ioc;
+  ServerOptions options;
+  Handler handler;
+  tcp::acceptor acceptor;
+  std::mutex mu;
+  std::unordered_set<Connection*> connections;
+  std::atomic<bool> stopping{false};
+
+  Impl(asio::io_context& i, ServerOptions o, Handler h)
+      : ioc(i), options(o), handler(std::move(h)), acceptor(i) {}
+
+  awaitable<void> acceptLoop() {
+    auto self = shared_from_this();
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket sock(asio::make_strand(ioc));
+      co_await acceptor.async_accept(sock, asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (stopping || ec == asio::error::operation_aborted) co_return;
+        continue;  // EMFILE and friends: keep accepting
+      }
+      size_t count;
+      {
+        std::lock_guard lk(mu);
+        count = connections.size();
+      }
+      if (count >= options.maxConnections) {
+        sock.close(ec);
+        continue;
+      }
+      auto ex = sock.get_executor();
+      auto conn = std::make_shared<Connection>(std::move(sock), self);
+      asio::co_spawn(ex, [conn]() -> awaitable<void> { co_await conn->run(); }, asio::detached);
+    }
+  }
+};
+
+// ------------------------------------------------------------------------------------------
+
+Connection::Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
+    : socket_(std::move(socket)), server_(std::move(server)), watchdogTimer_(socket_.get_executor()) {
+  boost::system::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.native_non_blocking(true, ec);
+  buf_.reset(new char[kInitialBuffer]);
+  cap_ = kInitialBuffer;
+}
+
+void Connection::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  watchdogTimer_.cancel();
+}
+
+void Connection::grow(size_t need) {
+  if (need <= cap_) return;
+  size_t ncap = cap_;
+  while (ncap < need) ncap *= 2;
+  std::unique_ptr<char[]> nb(new char[ncap]);
+  // Keep only the live region [cBeg_, rawEnd_).
+  size_t live = rawEnd_ - cBeg_;
+  std::memcpy(nb.get(), buf_.get() + cBeg_, live);
+  cEnd_ -= cBeg_;
+  rawPos_ -= cBeg_;
+  rawEnd_ -= cBeg_;
+  cBeg_ = 0;
+  buf_ = std::move(nb);
+  cap_ = ncap;
+}
+
+void Connection::compact() {
+  if (cBeg_ == 0) return;
+  size_t live = rawEnd_ - cBeg_;
+  std::memmove(buf_.get(), buf_.get() + cBeg_, live);
+  cEnd_ -= cBeg_;
+  rawPos_ -= cBeg_;
+  rawEnd_ -= cBeg_;
+  cBeg_ = 0;
+}
+
+awaitable<Result<size_t>> Connection::readSocket() {
+  if (rawEnd_ == cap_) compact();
+  if (rawEnd_ == cap_) co_return Error::internal("connection buffer full");
+  boost::system::error_code ec;
+  size_t n = co_await socket_.async_read_some(asio::buffer(buf_.get() + rawEnd_, cap_ - rawEnd_),
+                                              asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    if (timedOut_) co_return Error{408, "request timeout", "idle timeout"};
+    co_return clientGone(ec);
+  }
+  touch();
+  rawEnd_ += n;
+  co_return n;
+}
+
+Status Connection::decode() {
+  char* b = buf_.get();
+  while (!bodyDone_ && rawPos_ < rawEnd_) {
+    if (!chunkedBody_ || chunk_ == ChunkState::Data) {
+      size_t avail = rawEnd_ - rawPos_;
+      size_t k = static_cast<size_t>(std::min<int64_t>(remaining_, static_cast<int64_t>(avail)));
+      if (cEnd_ != rawPos_) std::memmove(b + cEnd_, b + rawPos_, k);
+      cEnd_ += k;
+      rawPos_ += k;
+      remaining_ -= k;
+      received_ += static_cast<int64_t>(k);
+      if (remaining_ == 0) {
+        if (!chunkedBody_) bodyDone_ = true;
+        else chunk_ = ChunkState::DataCrlf;
+      }
+      continue;
+    }
+    // Line-oriented chunk framing: need a whole line.
+    const char* start = b + rawPos_;
+    const char* nl = static_cast<const char*>(std::memchr(start, '\n', rawEnd_ - rawPos_));
+    if (!nl) {
+      if (rawEnd_ - rawPos_ > kMaxChunkLine) return Error::badRequest("invalid chunked encoding");
+      break;
+    }
+    std::string_view line(start, nl - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    rawPos_ += (nl - start) + 1;
+    switch (chunk_) {
+      case ChunkState::Size:
+      case ChunkState::SizeExt: {
+        uint64_t v = 0;
+        size_t i = 0;
+        for (; i < line.size(); ++i) {
+          char c = line[i];
+          int d = (c >= '0' && c <= '9') ? c - '0'
+                  : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                  : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+          if (d < 0) break;
+          if (v > (uint64_t{1} << 59)) return Error::badRequest("invalid chunked encoding");
+          v = v * 16 + d;
+        }
+        if (i == 0 || (i < line.size() && line[i] != ';' && line[i] != ' ' && line[i] != '\t'))
+          return Error::badRequest("invalid chunked encoding");
+        if (v == 0) {
+          chunk_ = ChunkState::Trailer;
+        } else {
+          remaining_ = static_cast<int64_t>(v);
+          chunk_ = ChunkState::Data;
+        }
+        break;
+      }
+      case ChunkState::DataCrlf:
+        if (!line.empty()) return Error::badRequest("invalid chunked encoding");
+        chunk_ = ChunkState::Size;
+        break;
+      case ChunkState::Trailer:
+        if (line.empty()) {
+          chunk_ = ChunkState::Done;
+          bodyDone_ = true;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  // Reclaim the gap when every raw byte was decoded.
+  if (rawPos_ == rawEnd_ && !bodyDone_) rawPos_ = rawEnd_ = cEnd_;
+  return {};
+}
+
+awaitable<Result<bool>> Connection::fill() {
+  if (bodyDone_) co_return false;
+  for (;;) {
+    size_t before = cEnd_ - cBeg_;
+    // Raw bytes may already be waiting (pipelined or partial chunk line).
+    if (rawPos_ < rawEnd_) {
+      auto st = decode();
+      if (!st.ok()) co_return std::move(st).error();
+      if (cEnd_ - cBeg_ > before || bodyDone_) co_return true;
+    }
+    if (rawPos_ == rawEnd_) {
+      // Everything decoded: read straight after the decoded data.
+      rawPos_ = rawEnd_ = cEnd_;
+    }
+    if (rawEnd_ == cap_) {
+      compact();
+      if (rawEnd_ == cap_) co_return Error::internal("connection buffer full");
+    }
+    auto n = co_await readSocket();
+    if (!n.ok()) co_return std::move(n).error();
+    if (*n == 0) co_return Error{499, "client connection lost", "eof"};
+  }
+}
+
+awaitable<void> Connection::watchdog() {
+  auto self = shared_from_this();
+  const auto& opt = server_->options;
+  auto period = std::max<std::chrono::milliseconds>(
+      std::chrono::milliseconds(200),
+      std::chrono::duration_cast<std::chrono::milliseconds>(opt.readTimeout) / 4);
+  while (!closed_) {
+    watchdogTimer_.expires_after(period);
+    boost::system::error_code ec;
+    co_await watchdogTimer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (closed_) co_return;
+    if (server_->stopping) {
+      close();
+      co_return;
+    }
+    auto now = SteadyClock::now();
+    bool expired = false;
+    switch (phase_) {
+      case Phase::Idle: expired = now - lastActivity_ > opt.idleTimeout; break;
+      case Phase::Head: expired = now - phaseStart_ > opt.readTimeout; break;  // slowloris
+      case Phase::Body:
+      case Phase::Responding: expired = !waiting_ && now - lastActivity_ > opt.readTimeout; break;
+    }
+    if (expired) {
+      timedOut_ = true;
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+      if (phase_ == Phase::Idle || phase_ == Phase::Head) close();
+    }
+  }
+}
+
+void Connection::resetForRequest() {
+  // Move leftover (pipelined) bytes to the front; shrink a big idle buffer.
+  size_t live = rawEnd_ - rawPos_;
+  if (cap_ > kIdleShrink && live <= kInitialBuffer) {
+    std::unique_ptr<char[]> nb(new char[kInitialBuffer]);
+    std::memcpy(nb.get(), buf_.get() + rawPos_, live);
+    buf_ = std::move(nb);
+    cap_ = kInitialBuffer;
+  } else if (rawPos_ > 0) {
+    std::memmove(buf_.get(), buf_.get() + rawPos_, live);
+  }
+  cBeg_ = cEnd_ = rawPos_ = 0;
+  rawEnd_ = live;
+  bodyDone_ = true;
+  chunkedBody_ = false;
+  remaining_ = 0;
+  received_ = 0;
+  chunk_ = ChunkState::Size;
+  status_ = 200;
+  headers_.clear();
+  started_ = finished_ = broken_ = false;
+  bodyBytes_ = 0;
+  responseLength_.reset();
+  chunkedResponse_ = false;
+  waiting_ = false;
+  timedOut_ = false;
+}
+
+awaitable<void> Connection::answerError(int status, std::string_view message) {
+  status_ = status;
+  headers_.clear();
+  setHeader("Content-Type", "text/plain; charset=utf-8");
+  setHeader("X-Content-Type-Options", "nosniff");
+  closeAfter_ = true;
+  std::string body = std::string(message) + "\n";
+  (void)co_await send(body);
+}
+
+awaitable<bool> Connection::readHead(Request& req) {
+  const auto& opt = server_->options;
+  beast::http::request_parser<beast::http::empty_body> parser;
+  parser.eager(false);
+  parser.header_limit(static_cast<std::uint32_t>(opt.maxHeaderBytes));
+  parser.body_limit(boost::none);
+  size_t parsed = 0;  // bytes of the buffer consumed by the parser
+  phase_ = Phase::Idle;
+  for (;;) {
+    if (parsed < rawEnd_) {
+      boost::system::error_code ec;
+      size_t n = parser.put(asio::buffer(buf_.get() + parsed, rawEnd_ - parsed), ec);
+      parsed += n;
+      if (ec == beast::http::error::need_more) {
+        // fallthrough to read more
+      } else if (ec == beast::http::error::header_limit) {
+        co_await answerError(431, "request header fields too large");
+        co_return false;
+      } else if (ec) {
+        co_await answerError(400, "malformed HTTP request");
+        co_return false;
+      } else if (parser.is_header_done()) {
+        break;
+      }
+    }
+    if (rawEnd_ == cap_) {
+      if (cap_ >= opt.maxHeaderBytes + 1024) {
+        co_await answerError(431, "request header fields too large");
+        co_return false;
+      }
+      grow(std::min(cap_ * 2, opt.maxHeaderBytes + 1024));
+    }
+    if (rawEnd_ > 0 && phase_ == Phase::Idle) {
+      phase_ = Phase::Head;
+      phaseStart_ = SteadyClock::now();
+    }
+    boost::system::error_code ec;
+    size_t n = co_await socket_.async_read_some(
+        asio::buffer(buf_.get() + rawEnd_, cap_ - rawEnd_), asio::redirect_error(use_awaitable, ec));
+    if (ec || n == 0) {
+      if (timedOut_ && phase_ == Phase::Head && !closed_) {
+        co_await answerError(408, "request timeout");
+      }
+      co_return false;
+    }
+    touch();
+    if (phase_ == Phase::Idle) {
+      phase_ = Phase::Head;
+      phaseStart_ = SteadyClock::now();
+    }
+    rawEnd_ += n;
+  }
+  phase_ = Phase::Body;
+  auto& msg = parser.get();
+  req = Request{};
+  req.method = std::string(msg.method_string());
+  req.target = std::string(msg.target());
+  req.versionMinor = msg.version() % 10;
+  for (const auto& f : msg) req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+  auto q = req.target.find('?');
+  std::string_view rawPath = std::string_view(req.target).substr(0, q);
+  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  // Absolute-form targets: keep the path only.
+  if (rawPath.starts_with("http://") || rawPath.starts_with("https://")) {
+    auto p = rawPath.find('/', rawPath.find("//") + 2);
+    rawPath = p == std::string_view::npos ? std::string_view("/") : rawPath.substr(p);
+  }
+  auto decoded = percentDecodePath(rawPath);
+  if (!decoded || decoded->empty() || (*decoded)[0] != '/') {
+    co_await answerError(400, "invalid request path");
+    co_return false;
+  }
+  req.path = std::move(*decoded);
+  boost::system::error_code ec;
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) {
+    auto addr = ep.address();
+    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
+      addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+    req.remoteIp = addr.to_string();
+    auto pct = req.remoteIp.find('%');
+    if (pct != std::string::npos) req.remoteIp.resize(pct);
+    req.remotePort = ep.port();
+  }
+  req.keepAlive = msg.keep_alive();
+  req.chunked = msg.chunked();
+  if (!req.chunked && msg.has_content_length()) {
+    auto cl = parser.content_length();
+    if (cl && *cl > static_cast<uint64_t>(INT64_MAX)) {
+      co_await answerError(400, "invalid Content-Length");
+      co_return false;
+    }
+    req.contentLength = cl ? static_cast<int64_t>(*cl) : 0;
+  }
+  if (msg.count(beast::http::field::transfer_encoding) && !req.chunked) {
+    co_await answerError(501, "unsupported transfer encoding");
+    co_return false;
+  }
+
+  // Body framing state; raw body bytes start where the parser stopped.
+  cBeg_ = cEnd_ = rawPos_ = parsed;
+  chunkedBody_ = req.chunked;
+  chunk_ = ChunkState::Size;
+  remaining_ = req.chunked ? 0 : req.contentLength.value_or(0);
+  bodyDone_ = !req.chunked && remaining_ == 0;
+  received_ = 0;
+  versionMinor_ = req.versionMinor;
+  head_ = req.isHead();
+  closeAfter_ = !req.keepAlive;
+  if (rawPos_ < rawEnd_ && !bodyDone_) {
+    auto st = decode();
+    if (!st.ok()) {
+      co_await answerError(400, st.error().message);
+      co_return false;
+    }
+  }
+  // "Expect: 100-continue": tell the client to go on (curl waits a second otherwise).
+  if (auto e = req.header("Expect"); e && iequals(*e, "100-continue") && !bodyDone_) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::const_buffer b(kContinue.data(), kContinue.size());
+    auto st = co_await writeAll(std::span<const asio::const_buffer>(&b, 1));
+    if (!st.ok()) co_return false;
+  }
+  co_return true;
+}
+
+awaitable<Status> Connection::writeAll(std::span<const asio::const_buffer> bufs) {
+  boost::system::error_code ec;
+  co_await asio::async_write(socket_, bufs, asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    if (timedOut_) co_return Error{408, "response timeout", "idle timeout"};
+    co_return clientGone(ec);
+  }
+  touch();
+  co_return Status{};
+}
+
+awaitable<Status> Connection::start(std::optional<int64_t> contentLength) {
+  if (started_) co_return Error::internal("response already started");
+  started_ = true;
+  phase_ = Phase::Responding;
+  responseLength_ = contentLength;
+  if (status_ == 204 || status_ == 304) responseLength_.reset();
+  chunkedResponse_ = !contentLength && versionMinor_ >= 1 && status_ != 204 && status_ != 304;
+  if (!contentLength && versionMinor_ == 0) closeAfter_ = true;
+  if (server_->stopping) closeAfter_ = true;
+  std::string headText;
+  headText.reserve(256);
+  headText += versionMinor_ == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  headText += std::to_string(status_);
+  headText += ' ';
+  headText += reasonPhrase(status_);
+  headText += "\r\n";
+  for (const auto& h : headers_) {
+    if (iequals(h.name, "Content-Length") || iequals(h.name, "Transfer-Encoding")) continue;
+    headText += h.name;
+    headText += ": ";
+    headText += h.value;
+    headText += "\r\n";
+  }
+  headText += "Date: ";
+  headText += httpDate();
+  headText += "\r\n";
+  if (contentLength) {
+    headText += "Content-Length: ";
+    headText += std::to_string(*contentLength);
+    headText += "\r\n";
+  } else if (chunkedResponse_) {
+    headText += "Transfer-Encoding: chunked\r\n";
+  }
+  if (closeAfter_) headText += "Connection: close\r\n";
+  headText += "\r\n";
+  asio::const_buffer b(headText.data(), headText.size());
+  co_return co_await writeAll(std::span<const asio::const_buffer>(&b, 1));
+}
+
+awaitable<Status> Connection::write(std::span<const char> bytes) {
+  if (!started_) co_return Error::internal("write before start");
+  if (head_ || bytes.empty()) co_return Status{};
+  if (responseLength_ && bodyBytes_ + static_cast<int64_t>(bytes.size()) > *responseLength_)
+    co_return Error::internal("response body longer than Content-Length");
+  bodyBytes_ += static_cast<int64_t>(bytes.size());
+  if (chunkedResponse_) {
+    char hdr[24];
+    int n = std::snprintf(hdr, sizeof hdr, "%zx\r\n", bytes.size());
+    std::array<asio::const_buffer, 3> bufs{asio::const_buffer(hdr, n),
+                                          asio::const_buffer(bytes.data(), bytes.size()),
+                                          asio::const_buffer("\r\n", 2)};
+    co_return co_await writeAll(bufs);
+  }
+  asio::const_buffer b(bytes.data(), bytes.size());
+  co_return co_await writeAll(std::span<const asio::const_buffer>(&b, 1));
+}
+
+awaitable<Status> Connection::sendFile(int fd, int64_t offset, int64_t length) {
+  if (!started_) co_return Error::internal("sendFile before start");
+  if (head_ || length <= 0) co_return Status{};
+  if (chunkedResponse_) co_return Error::internal("sendFile needs a Content-Length response");
+  off_t off = offset;
+  int64_t left = length;
+  while (left > 0) {
+    ssize_t n = ::sendfile(socket_.native_handle(), fd, &off,
+                           static_cast<size_t>(std::min<int64_t>(left, 1 << 30)));
+    if (n > 0) {
+      left -= n;
+      bodyBytes_ += n;
+      touch();
+      continue;
+    }
+    if (n == 0) co_return Error::internal("file shorter than expected");
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      boost::system::error_code ec;
+      co_await socket_.async_wait(tcp::socket::wait_write, asio::redirect_error(use_awaitable, ec));
+      if (ec) {
+        if (timedOut_) co_return Error{408, "response timeout", "idle timeout"};
+        co_return clientGone(ec);
+      }
+      continue;
+    }
+    co_return Error{499, "client connection lost", std::strerror(errno)};
+  }
+  co_return Status{};
+}
+
+awaitable<Status> Connection::finish() {
+  if (!started_) co_return Error::internal("finish before start");
+  if (finished_) co_return Status{};
+  finished_ = true;
+  if (responseLength_ && !head_ && bodyBytes_ != *responseLength_) {
+    broken_ = true;
+    co_return Error::internal("response body shorter than Content-Length");
+  }
+  if (chunkedResponse_ && !head_) {
+    asio::const_buffer b("0\r\n\r\n", 5);
+    co_return co_await writeAll(std::span<const asio::const_buffer>(&b, 1));
+  }
+  co_return Status{};
+}
+
+awaitable<bool> Connection::waitPeerClosed() {
+  for (;;) {
+    boost::system::error_code ec;
+    co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return !(ec == asio::error::operation_aborted && !closed_ && !timedOut_);
+    char c;
+    ssize_t n = ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0) co_return true;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return true;
+    if (n > 0) {
+      // The client sent more bytes (pipelining) while waiting: not a close. Wait a little.
+      asio::steady_timer t(socket_.get_executor(), std::chrono::milliseconds(200));
+      co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return false;
+    }
+  }
+}
+
+awaitable<bool> Connection::drainBody() {
+  // Reads and drops up to 1 MiB of an unread body so the connection can be reused.
+  constexpr int64_t kMaxDrain = 1 << 20;
+  int64_t drained = 0;
+  while (!bodyDone_) {
+    consume(cEnd_ - cBeg_);
+    auto r = co_await fill();
+    if (!r.ok()) co_return false;
+    drained += static_cast<int64_t>(cEnd_ - cBeg_);
+    if (drained > kMaxDrain) co_return false;
+  }
+  consume(cEnd_ - cBeg_);
+  co_return true;
+}
+
+awaitable<void> Connection::run() {
+  auto self = shared_from_this();
+  {
+    std::lock_guard lk(server_->mu);
+    server_->connections.insert(this);
+  }
+  asio::co_spawn(socket_.get_executor(), watchdog(), asio::detached);
+  try {
+    while (!closed_ && !server_->stopping) {
+      resetForRequest();
+      phase_ = Phase::Idle;
+      touch();
+      Request req;
+      if (!co_await readHead(req)) break;
+      co_await server_->handler(req, *this, *this);
+      if (!started_ && !closed_) {
+        status_ = 500;
+        headers_.clear();
+        setHeader("Content-Type", "text/plain; charset=utf-8");
+        (void)co_await send("internal server error\n");
+      }
+      if (broken_ || closed_ || timedOut_) break;
+      if (!finished_) break;
+      if (closeAfter_) break;
+      if (!bodyDone_ && !co_await drainBody()) break;
+      phase_ = Phase::Idle;
+    }
+  } catch (const std::exception&) {
+    // A broken invariant in a handler: drop this connection, keep the server up.
+  }
+  close();
+  {
+    std::lock_guard lk(server_->mu);
+    server_->connections.erase(this);
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+
+HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, Handler handler)
+    : impl_(std::make_shared<Impl>(ioc, options, std::move(handler))) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<uint16_t> HttpServer::listen(const std::string& address, uint16_t port) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(address, ec);
+  if (ec) return Error::internal("invalid listen address " + address);
+  tcp::endpoint ep(addr, port);
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(4096, ec);
+  if (ec) return Error::internal("unable to listen on " + address + ":" + std::to_string(port), ec.message());
+  return acc.local_endpoint().port();
+}
+
+void HttpServer::start() {
+  auto impl = impl_;
+  asio::co_spawn(impl->acceptor.get_executor(), [impl]() -> awaitable<void> {
+    co_await impl->acceptLoop();
+  }, asio::detached);
+}
+
+void HttpServer::stop() {
+  if (!impl_ || impl_->stopping.exchange(true)) return;
+  auto impl = impl_;
+  asio::post(impl->acceptor.get_executor(), [impl] {
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  // Each connection closes itself from its own strand (watchdog sees `stopping`); wake them.
+  std::lock_guard lk(impl->mu);
+  for (auto* c : impl->connections) {
+    auto sp = c->weak_from_this().lock();
+    if (!sp) continue;
+    asio::post(sp->executor(), [sp] { sp->close(); });
+  }
+}
+
+size_t HttpServer::connectionCount() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->connections.size();
+}
+
+}  // namespace plik::http

@@ -1,0 +1,48 @@
+// The HTTP/1.1 server: accepts on a listening socket and runs one coroutine per connection
+// on its own strand; handlers are coroutines too. No thread per connection: a fixed pool of
+// network threads runs every io operation. Beast is used only to parse request heads.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.hpp"
+#include "http/body_reader.hpp"
+#include "http/request.hpp"
+#include "http/response_writer.hpp"
+
+namespace plik::http {
+
+using Handler =
+    std::function<boost::asio::awaitable<void>(Request&, BodyReader&, ResponseWriter&)>;
+
+struct ServerOptions {
+  size_t maxHeaderBytes = 16384;           // request line + headers; larger -> 431
+  std::chrono::seconds readTimeout{60};    // client silent mid-request (or head not complete)
+  std::chrono::seconds idleTimeout{120};   // keep-alive connection without a request
+  size_t maxConnections = 100000;          // beyond: new connections are closed at once
+};
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& ioc, ServerOptions options, Handler handler);
+  ~HttpServer();
+  // Binds and listens; returns the bound port (useful with port 0).
+  Result<uint16_t> listen(const std::string& address, uint16_t port);
+  void start();  // begins accepting (call after listen)
+  // Stops accepting and closes every connection (in-flight requests see an error).
+  void stop();
+  size_t connectionCount() const;
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace plik::http

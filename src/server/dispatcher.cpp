@@ -1,0 +1,154 @@
+// Request dispatch: prefix, route, middleware, handler, error rendering, logging, metrics.
+#include "server/dispatcher.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "codec/http_text.hpp"
+#include "server/context.hpp"
+#include "server/handlers/handlers.hpp"
+#include "server/middleware/middleware.hpp"
+#include "server/routes.hpp"
+
+namespace plik {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool methodAllowed(std::string_view methods, std::string_view m) {
+  size_t pos = 0;
+  while (pos < methods.size()) {
+    size_t e = methods.find(' ', pos);
+    if (e == std::string_view::npos) e = methods.size();
+    if (methods.substr(pos, e - pos) == m) return true;
+    pos = e + 1;
+  }
+  return false;
+}
+
+asio::awaitable<void> sendText(http::ResponseWriter& res, int status, std::string_view body) {
+  res.setStatus(status);
+  res.setHeader("Content-Type", "text/plain; charset=utf-8");
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  (void)co_await res.send(body);
+}
+
+asio::awaitable<Status> runRoute(Context& ctx, const Route& route) {
+  if (route.chain & kStd) {
+    if (auto st = middleware::sourceIp(ctx); !st.ok()) co_return st;
+  }
+  if (route.chain & kRedirect) ctx.redirectOnError = true;
+  if (route.chain & kDownloadDomain) {
+    if (auto st = middleware::downloadDomain(ctx); !st.ok()) co_return st;
+  }
+  if (route.chain & kUpload) {
+    if (auto st = co_await middleware::upload(ctx); !st.ok()) co_return st;
+  }
+  if (route.chain & kFile) {
+    if (auto st = co_await middleware::file(ctx); !st.ok()) co_return st;
+  }
+  co_return co_await route.handler(ctx);
+}
+
+}  // namespace
+
+asio::awaitable<void> renderError(Context& ctx, const Error& err) {
+  auto& res = ctx.res;
+  if (res.started()) {
+    res.abort();
+    co_return;
+  }
+  std::string message = err.message;
+  if (err.status >= 500 || err.status == 499) {
+    message = ctx.config().debug && !err.detail.empty() ? err.message + " : " + err.detail
+              : ctx.config().debug                      ? err.message
+                                                        : std::string("internal server error");
+  }
+  int status = err.status == 499 ? 500 : err.status;
+  if (ctx.redirectOnError && status != 401 &&
+      !middleware::isCliUserAgent(ctx.req.headerOr("User-Agent"))) {
+    std::string loc = ctx.config().path + "/#/?err=" + message +
+                      "&errcode=" + std::to_string(status) + "&uri=" + ctx.req.target;
+    res.setStatus(301);
+    res.setHeader("Location", loc);
+    res.setHeader("Content-Type", "text/html; charset=utf-8");
+    (void)co_await res.send("");
+    co_return;
+  }
+  if (status == 401) res.setHeader("WWW-Authenticate", "Basic realm=\"plik\"");
+  res.setStatus(status);
+  res.setHeader("Content-Type", "text/plain; charset=utf-8");
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  message += "\n";
+  (void)co_await res.send(message);
+}
+
+http::Handler makeDispatcher(Services& svc) {
+  return [&svc](http::Request& req, http::BodyReader& body,
+                http::ResponseWriter& res) -> asio::awaitable<void> {
+    auto started = std::chrono::steady_clock::now();
+    const Config& cfg = svc.config;
+    // Path prefix (spec §6.1).
+    std::string path = req.path;
+    if (!cfg.path.empty()) {
+      if (path == cfg.path) {
+        res.setStatus(301);
+        res.setHeader("Location", cfg.path + "/");
+        (void)co_await res.send("");
+        co_return;
+      }
+      if (!path.starts_with(cfg.path + "/")) {
+        co_await sendText(res, 404, "404 page not found\n");
+        co_return;
+      }
+      path = path.substr(cfg.path.size());
+      req.path = path;
+    }
+
+    Context ctx{svc, req, body, res};
+    const Route* route = nullptr;
+    bool pathKnown = false;
+    for (const auto& r : routeTable()) {
+      std::map<std::string, std::string> vars;
+      if (!matchPattern(r.pattern, path, vars)) continue;
+      pathKnown = true;
+      if (!methodAllowed(r.methods, req.method)) continue;
+      route = &r;
+      req.vars = std::move(vars);
+      break;
+    }
+    Status st;
+    if (route) {
+      ctx.routeTemplate = std::string(route->pattern);
+      try {
+        st = co_await runRoute(ctx, *route);
+      } catch (const std::exception& e) {
+        st = Error::internal("internal server error", e.what());
+      }
+    } else if (pathKnown && cfg.noWebInterface) {
+      ctx.routeTemplate = "405";
+      co_await sendText(res, 405, "405 method not allowed\n");
+    } else {
+      ctx.routeTemplate = "static";
+      st = co_await handlers::serveStatic(ctx);
+    }
+    if (!st.ok()) co_await renderError(ctx, st.error());
+
+    if (route && route->chain == kBare) co_return;  // health: no log, no metrics
+    int code = res.status();
+    svc.metrics.countRequest(req.method, ctx.routeTemplate, code);
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    std::string prefix = "[" + (ctx.sourceIp.empty() ? req.remoteIp : ctx.sourceIp) + "]";
+    if (ctx.upload) prefix += "[" + ctx.upload->id + "]";
+    if (ctx.file) prefix += "[" + ctx.file->name + "]";
+    if (!st.ok() && st.error().status >= 500)
+      spdlog::warn("{} {} {} [{}] ({:.1f}ms) {} : {}", prefix, req.method, req.target, code,
+                   ms.count(), st.error().message, st.error().detail);
+    else
+      spdlog::info("{} {} {} [{}] ({:.1f}ms)", prefix, req.method, req.target, code, ms.count());
+  };
+}
+
+}  // namespace plik

@@ -1,0 +1,162 @@
+// GET|HEAD /file/{id}/{fileId}/{name} and /stream/...: download a stored file (sendfile,
+// Range/206) or receive a stream from its uploader (spec §7.4, §9). OneShot files are taken
+// with a compare-and-set and given back if the transfer breaks before the last byte.
+#include <spdlog/spdlog.h>
+
+#include "codec/http_text.hpp"
+#include "codec/mime_sniff.hpp"
+#include "codec/range.hpp"
+#include "server/handlers/download_headers.hpp"
+#include "server/handlers/handlers.hpp"
+#include "server/upload_service.hpp"
+
+namespace plik::handlers {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr size_t kChunk = 256 * 1024;
+
+Error notAvailable(const File& f) {
+  return Error::notFound("file " + f.name + " (" + f.id + ") is not available : " +
+                         std::string(toString(f.status)));
+}
+
+// Copies a reader to the response. Returns false if the transfer broke.
+asio::awaitable<Status> pump(Context& ctx, DataReader& reader, int64_t length, bool waiting) {
+  std::unique_ptr<char[]> buf(new char[kChunk]);
+  int64_t sent = 0;
+  for (;;) {
+    if (waiting) ctx.res.setWaiting(true);
+    auto n = co_await reader.read(std::span<char>(buf.get(), kChunk));
+    if (waiting) ctx.res.setWaiting(false);
+    if (!n.ok()) co_return std::move(n).error();
+    if (*n == 0) break;
+    auto st = co_await ctx.res.write(std::span<const char>(buf.get(), *n));
+    if (!st.ok()) co_return st;
+    sent += static_cast<int64_t>(*n);
+  }
+  if (length >= 0 && sent != length) co_return Error::internal("short read from data backend");
+  co_return Status{};
+}
+
+asio::awaitable<Status> getStream(Context& ctx) {
+  File& f = *ctx.file;
+  if (f.status != FileStatus::Missing && f.status != FileStatus::Uploading) co_return notAvailable(f);
+  setDownloadHeaders(ctx, f);
+  int64_t declared = f.size;
+  if (ctx.req.isHead()) {
+    ctx.res.setStatus(200);
+    auto st = co_await ctx.res.start(declared > 0 ? std::optional<int64_t>(declared) : std::nullopt);
+    if (st.ok()) st = co_await ctx.res.finish();
+    co_return Status{};
+  }
+  ctx.res.setWaiting(true);
+  auto reader = co_await ctx.svc.streams.attachDownloader(f.id);
+  ctx.res.setWaiting(false);
+  if (!reader.ok()) co_return std::move(reader).error();
+  ctx.res.setStatus(200);
+  auto st = co_await ctx.res.start(declared > 0 ? std::optional<int64_t>(declared) : std::nullopt);
+  if (!st.ok()) co_return st;
+  st = co_await pump(ctx, **reader, -1, true);
+  if (!st.ok()) {
+    ctx.res.abort();
+    co_return Status{};
+  }
+  st = co_await ctx.res.finish();
+  if (!st.ok()) ctx.res.abort();
+  co_return Status{};
+}
+
+}  // namespace
+
+asio::awaitable<Status> getFile(Context& ctx) {
+  const Upload& up = *ctx.upload;
+  File& f = *ctx.file;
+  bool head = ctx.req.isHead();
+  if (!head && (up.oneShot || up.stream) && isPreviewBot(ctx.req.headerOr("User-Agent")))
+    co_return Error{406, "link preview bots are not allowed to download this file", {}};
+  if (up.stream) co_return co_await getStream(ctx);
+
+  if (f.status != FileStatus::Uploaded) co_return notAvailable(f);
+  auto& meta = ctx.svc.meta;
+
+  // Range applies to stored, non-oneShot files.
+  ByteRange range;
+  if (!up.oneShot) {
+    ctx.res.setHeader("Accept-Ranges", "bytes");
+    if (auto h = ctx.req.header("Range")) range = parseRange(*h, f.size);
+    if (range.kind == ByteRange::Kind::Unsatisfiable) {
+      ctx.res.setHeader("Content-Range", "bytes */" + std::to_string(f.size));
+      co_return Error{416, "requested range not satisfiable", {}};
+    }
+  }
+  bool partial = range.kind == ByteRange::Kind::Satisfiable;
+  int64_t offset = partial ? range.first : 0;
+  int64_t length = partial ? range.length() : f.size;
+
+  // OneShot: take the file (uploaded -> removed) before sending a byte.
+  bool taken = false;
+  if (up.oneShot && !head) {
+    std::string id = f.id;
+    auto job0 = [&meta, id] {
+      return meta.casFileStatus(id, FileStatus::Uploaded, FileStatus::Removed);
+    };
+    auto r = co_await blocking(ctx, job0);
+    if (!r.ok()) co_return std::move(r).error();
+    if (!*r) {
+      f.status = FileStatus::Removed;
+      co_return notAvailable(f);
+    }
+    taken = true;
+  }
+  auto giveBack = [&]() -> asio::awaitable<void> {
+    if (!taken) co_return;
+    std::string id = f.id;
+    auto job1 = [&meta, id] {
+      return meta.casFileStatus(id, FileStatus::Removed, FileStatus::Uploaded);
+    };
+    (void)co_await blocking(ctx, job1);
+  };
+
+  std::unique_ptr<DataReader> reader;
+  if (!head) {
+    auto rd = co_await ctx.svc.data.open(f, offset, length);
+    if (!rd.ok()) {
+      co_await giveBack();
+      Error e = std::move(rd).error();
+      if (e.status == 500) e.message = "unable to get file from data backend";
+      co_return e;
+    }
+    reader = std::move(rd).value();
+  }
+
+  setDownloadHeaders(ctx, f);
+  if (partial) {
+    ctx.res.setStatus(206);
+    ctx.res.setHeader("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                           std::to_string(range.last) + "/" + std::to_string(f.size));
+  } else {
+    ctx.res.setStatus(200);
+  }
+  // Plik sends Content-Length only when > 0; an empty file gets an explicit 0 here (HTTP/1.1
+  // needs a length or chunking, and 0 is the honest answer).
+  auto st = co_await ctx.res.start(length);
+  if (st.ok() && reader) {
+    if (reader->nativeFd() >= 0)
+      st = co_await ctx.res.sendFile(reader->nativeFd(), reader->offset(), length);
+    else
+      st = co_await pump(ctx, *reader, length, false);
+  }
+  if (st.ok()) st = co_await ctx.res.finish();
+  if (!st.ok()) {
+    ctx.res.abort();
+    co_await giveBack();  // a broken download does not consume a oneShot file
+    co_return Status{};
+  }
+  if (taken) co_await purgeFile(ctx, f, FileStatus::Removed);
+  co_return Status{};
+}
+
+}  // namespace plik::handlers
