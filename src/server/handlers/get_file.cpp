@@ -3,6 +3,8 @@
 // with a compare-and-set and given back if the transfer breaks before the last byte.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
 #include "codec/http_text.hpp"
 #include "codec/mime_sniff.hpp"
 #include "codec/range.hpp"
@@ -13,6 +15,7 @@
 namespace plik::handlers {
 
 namespace asio = boost::asio;
+using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
@@ -52,9 +55,16 @@ asio::awaitable<Status> getStream(Context& ctx) {
     if (st.ok()) st = co_await ctx.res.finish();
     co_return Status{};
   }
+  // Wait for the uploader, but give up at once if this downloader hangs up meanwhile, so a
+  // dead downloader never takes the stream from a live one coming later.
   ctx.res.setWaiting(true);
-  auto reader = co_await ctx.svc.streams.attachDownloader(f.id);
+  auto raced = co_await (ctx.svc.streams.attachDownloader(f.id) || ctx.res.waitPeerClosed());
   ctx.res.setWaiting(false);
+  if (raced.index() == 1) {
+    ctx.res.abort();
+    co_return Status{};
+  }
+  auto reader = std::move(std::get<0>(raced));
   if (!reader.ok()) co_return std::move(reader).error();
   ctx.res.setStatus(200);
   auto st = co_await ctx.res.start(declared > 0 ? std::optional<int64_t>(declared) : std::nullopt);
