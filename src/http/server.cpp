@@ -597,7 +597,9 @@ awaitable<Status> Connection::start(std::optional<int64_t> contentLength) {
     if (iequals(h.name, "Content-Length") || iequals(h.name, "Transfer-Encoding")) continue;
     headText += h.name;
     headText += ": ";
-    headText += h.value;
+    // Like Go's net/http: CR and LF in a value become spaces, so no value (an error message
+    // quoting a file name, say) can inject a header.
+    for (char ch : h.value) headText += (ch == '\r' || ch == '\n') ? ' ' : ch;
     headText += "\r\n";
   }
   headText += "Date: ";

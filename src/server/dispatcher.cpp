@@ -61,13 +61,17 @@ asio::awaitable<void> renderError(Context& ctx, const Error& err) {
     co_return;
   }
   std::string message = err.message;
-  if (err.status >= 500 || err.status == 499) {
+  // Only internal errors (500) are masked; other 5xx (503 shutting down, 507 disk full) carry
+  // a message meant for the client.
+  if (err.status == 500 || err.status == 499) {
     message = ctx.config().debug && !err.detail.empty() ? err.message + " : " + err.detail
               : ctx.config().debug                      ? err.message
                                                         : std::string("internal server error");
   }
   int status = err.status == 499 ? 500 : err.status;
-  if (ctx.redirectOnError && status != 401 &&
+  // Never redirected: the 401 password challenge (browsers show their prompt) and the 406 for
+  // link-preview bots (a redirect would let them preview the web UI's error page instead).
+  if (ctx.redirectOnError && status != 401 && status != 406 &&
       !middleware::isCliUserAgent(ctx.req.headerOr("User-Agent"))) {
     std::string loc = ctx.config().path + "/#/?err=" + message +
                       "&errcode=" + std::to_string(status) + "&uri=" + ctx.req.target;

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
+#include <csignal>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -122,6 +123,8 @@ PlikServer::~PlikServer() { stop(); }
 
 Result<uint16_t> PlikServer::start() {
   auto& d = *impl_;
+  // sendfile(2) to a reset connection raises SIGPIPE; errors are handled as values instead.
+  std::signal(SIGPIPE, SIG_IGN);
   http::ServerOptions opt;
   opt.maxHeaderBytes = static_cast<size_t>(d.config.maxHeaderSize);
   opt.readTimeout = std::chrono::seconds(std::max<int64_t>(1, d.config.readTimeout));

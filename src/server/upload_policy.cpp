@@ -27,6 +27,8 @@ int64_t maxFileSize(const Config& cfg) { return cfg.maxFileSize; }
 
 Status checkFileName(const std::string& name) {
   if (name.empty()) return Error::badRequest("missing file name");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) return Error::badRequest("invalid file name");
   if (name.size() > 1024)
     return Error::badRequest("file name " + name.substr(0, 20) +
                              "... is too long, maximum length is 1024 characters");

@@ -21,6 +21,7 @@ namespace {
 
 constexpr size_t kBodyBuffer = 256 * 1024;
 constexpr size_t kSniffBytes = 512;
+constexpr size_t kPartHeadersRoom = 16384 + 1024;  // MultipartParser's header limit + slack
 
 class Md5 {
  public:
@@ -51,6 +52,8 @@ Result<std::string> partFileName(const std::string& raw) {
   if (slash != std::string::npos) name = name.substr(slash + 1);
   if (name.empty() || name == "." || name == "..")
     return Error::badRequest("missing file name from multipart form");
+  for (unsigned char c : name)
+    if (c < 0x20 || c == 0x7f) return Error::badRequest("invalid file name");
   return name;
 }
 
@@ -122,6 +125,9 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
     body.consume(step.consumed);
     switch (step.kind) {
       case MultipartParser::Kind::NeedMore: {
+        // Part headers may be as large as the parser's limit (a 10 kB filename): make room,
+        // but only when they are big, so that waiting stream uploaders stay small.
+        if (body.buffered().size() >= 1024) body.reserve(kPartHeadersRoom);
         auto r = co_await body.fill();
         if (!r.ok()) co_return readError(std::move(r).error());
         break;
