@@ -2,6 +2,7 @@
 // show / delete files and uploads, export / import metadata.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <spdlog/spdlog.h>
@@ -76,7 +77,12 @@ bool confirm(const std::string& question, bool assumeYes) {
 }
 
 int serve(Config cfg) {
-  spdlog::set_level(cfg.debug || cfg.logLevel == "DEBUG" ? spdlog::level::debug : spdlog::level::info);
+  // Plik's LogLevel: DEBUG, INFO, WARNING, CRITICAL (Debug = true implies DEBUG).
+  auto level = spdlog::level::info;
+  if (cfg.debug || cfg.logLevel == "DEBUG") level = spdlog::level::debug;
+  else if (cfg.logLevel == "WARNING") level = spdlog::level::warn;
+  else if (cfg.logLevel == "CRITICAL") level = spdlog::level::critical;
+  spdlog::set_level(level);
   std::unique_ptr<PlikServer> server;
   try {
     server = std::make_unique<PlikServer>(cfg);
@@ -90,7 +96,10 @@ int serve(Config cfg) {
     std::cerr << port.error().message << " : " << port.error().detail << "\n";
     return 1;
   }
-  spdlog::info("Starting http server at http://{}:{}", cfg.listenAddress, *port);
+  // Always printed, whatever LogLevel: scripts and operators read the bound port from it.
+  std::fprintf(stderr, "Starting http server at http://%s:%u\n", cfg.listenAddress.c_str(),
+               static_cast<unsigned>(*port));
+  std::fflush(stderr);
   gServer = server.get();
   // Signals are waited for on a dedicated thread so the handler does nothing unsafe.
   sigset_t set;
