@@ -258,4 +258,15 @@ wait_for() {
 }
 
 # part_files DIR : lists leftover *.part.* files.
+# wait_pid_within SECONDS PID : waits for PID's exit (rc in WAIT_RC), false if it takes longer.
+wait_pid_within() {
+  local deadline=$((SECONDS + $1))
+  while kill -0 "$2" 2>/dev/null; do
+    ((SECONDS > deadline)) && return 1
+    sleep 0.05
+  done
+  wait "$2"
+  WAIT_RC=$?
+  return 0
+}
 part_files() { find "$1" -name '*.part*' 2>/dev/null; }

@@ -25,17 +25,6 @@ bg() {
   PIDS[$name]=$!
   e2e_track "$!"
 }
-# wait_pid_within SECONDS PID : WAIT_RC = exit code; false if still running after SECONDS.
-wait_pid_within() {
-  local deadline=$((SECONDS + $1))
-  while kill -0 "$2" 2>/dev/null; do
-    ((SECONDS > deadline)) && return 1
-    sleep 0.05
-  done
-  wait "$2"
-  WAIT_RC=$?
-  return 0
-}
 # ended_with_error NAME DESCRIPTION [SECONDS] : the curl NAME ended (within SECONDS, default 5)
 # with a non-zero exit or a non-2xx status.
 ended_with_error() {

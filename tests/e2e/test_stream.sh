@@ -44,17 +44,6 @@ start_downloader() {
   DOWN_PID=$!
   e2e_track "$DOWN_PID"
 }
-# wait_pid_within SECONDS PID : waits for PID's exit (rc in WAIT_RC), false if it takes longer.
-wait_pid_within() {
-  local deadline=$((SECONDS + $1))
-  while kill -0 "$2" 2>/dev/null; do
-    ((SECONDS > deadline)) && return 1
-    sleep 0.05
-  done
-  wait "$2"
-  WAIT_RC=$?
-  return 0
-}
 
 random_file "$T/100m.bin" 100
 M100="$(md5_of "$T/100m.bin")"
