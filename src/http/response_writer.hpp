@@ -5,6 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,6 +47,12 @@ class ResponseWriter {
   // Completes when the peer closes its side or resets (only meaningful once the request body
   // has been read, e.g. a downloader waiting for its stream). Returns false if cancelled.
   virtual boost::asio::awaitable<bool> waitPeerClosed() { co_return false; }
+  // Called (on the connection's strand) when the client hangs up while the response is
+  // waiting (setWaiting(true)) — e.g. a stream uploader whose downloader has not come yet.
+  // Detected by polling the socket from the connection's watchdog, so within a watchdog period.
+  // Clear it (empty function) before the request ends; the connection also clears it between
+  // requests.
+  virtual void setHangupHandler(std::function<void()> onHangup) {}
 
   bool started() const { return started_; }
   bool finished() const { return finished_; }

@@ -3,6 +3,7 @@
 // sendfile, and one watchdog timer per connection instead of a timer per operation.
 #include "http/server.hpp"
 
+#include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -25,6 +26,7 @@
 #include <unordered_set>
 
 #include "codec/http_text.hpp"
+#include "http/tls_terminator.hpp"
 
 namespace plik::http {
 
@@ -40,6 +42,7 @@ namespace {
 constexpr size_t kInitialBuffer = 4096;
 constexpr size_t kIdleShrink = 64 * 1024;
 constexpr size_t kMaxChunkLine = 4096;
+constexpr std::chrono::milliseconds kHangupPoll{1000};
 
 std::string_view reasonPhrase(int status) {
   switch (status) {
@@ -101,7 +104,9 @@ Error clientGone(const boost::system::error_code& ec) {
 class Connection final : public BodyReader, public ResponseWriter,
                          public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server);
+  // peer: the client's address when the socket is not the client's own (TLS socketpair).
+  Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server,
+             std::optional<tcp::endpoint> peer = std::nullopt);
   awaitable<void> run();
   void close();
   tcp::socket::executor_type executor() { return socket_.get_executor(); }
@@ -125,12 +130,18 @@ class Connection final : public BodyReader, public ResponseWriter,
     touch();
   }
   awaitable<bool> waitPeerClosed() override;
+  void setHangupHandler(std::function<void()> onHangup) override {
+    const bool arm = onHangup && !onHangup_;
+    onHangup_ = std::move(onHangup);
+    if (arm) watchdogTimer_.cancel();  // re-arm the watchdog with the short hang-up period
+  }
 
  private:
   enum class Phase { Idle, Head, Body, Responding };
   enum class ChunkState { Size, SizeExt, Data, DataCrlf, Trailer, Done };
 
   void touch() { lastActivity_ = SteadyClock::now(); }
+  bool peerHungUp() const;
   void grow(size_t need);
   void compact();
   awaitable<void> watchdog();
@@ -145,6 +156,7 @@ class Connection final : public BodyReader, public ResponseWriter,
 
   tcp::socket socket_;
   std::shared_ptr<HttpServer::Impl> server_;
+  std::optional<tcp::endpoint> peer_;
   asio::steady_timer watchdogTimer_;
 
   // Buffer: [0, cBeg_) consumed, [cBeg_, cEnd_) decoded body not consumed, [cEnd_, rawPos_)
@@ -171,6 +183,7 @@ class Connection final : public BodyReader, public ResponseWriter,
   // Watchdog.
   Phase phase_ = Phase::Idle;
   bool waiting_ = false;
+  std::function<void()> onHangup_;  // see ResponseWriter::setHangupHandler
   bool timedOut_ = false;
   bool closed_ = false;
   SteadyClock::time_point lastActivity_ = SteadyClock::now();
@@ -185,6 +198,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::mutex mu;
   std::unordered_set<Connection*> connections;
   std::atomic<bool> stopping{false};
+  std::shared_ptr<TlsTerminator> tls;  // set by enableTls(): every accepted socket speaks TLS
 
   Impl(asio::io_context& i, ServerOptions o, Handler h)
       : ioc(i), options(o), handler(std::move(h)), acceptor(i) {}
@@ -208,6 +222,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         sock.close(ec);
         continue;
       }
+      if (tls) {
+        tls->accept(std::move(sock), [self](tcp::socket plain, tcp::endpoint peer) {
+          auto ex = plain.get_executor();
+          auto conn = std::make_shared<Connection>(std::move(plain), self, peer);
+          asio::co_spawn(ex, [conn]() -> awaitable<void> { co_await conn->run(); }, asio::detached);
+        });
+        continue;
+      }
       auto ex = sock.get_executor();
       auto conn = std::make_shared<Connection>(std::move(sock), self);
       asio::co_spawn(ex, [conn]() -> awaitable<void> { co_await conn->run(); }, asio::detached);
@@ -217,8 +239,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
 // ------------------------------------------------------------------------------------------
 
-Connection::Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server)
-    : socket_(std::move(socket)), server_(std::move(server)), watchdogTimer_(socket_.get_executor()) {
+Connection::Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server,
+                       std::optional<tcp::endpoint> peer)
+    : socket_(std::move(socket)),
+      server_(std::move(server)),
+      peer_(peer),
+      watchdogTimer_(socket_.get_executor()) {
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.native_non_blocking(true, ec);
@@ -377,13 +403,21 @@ awaitable<void> Connection::watchdog() {
       std::chrono::milliseconds(200),
       std::chrono::duration_cast<std::chrono::milliseconds>(opt.readTimeout) / 4);
   while (!closed_) {
-    watchdogTimer_.expires_after(period);
+    // A waiting stream uploader is checked for hang-ups every second.
+    watchdogTimer_.expires_after(onHangup_
+                                     ? std::min<std::chrono::milliseconds>(period, kHangupPoll)
+                                     : period);
     boost::system::error_code ec;
     co_await watchdogTimer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (closed_) co_return;
     if (server_->stopping) {
       close();
       co_return;
+    }
+    if (waiting_ && onHangup_ && peerHungUp()) {
+      auto onHangup = std::move(onHangup_);
+      onHangup_ = nullptr;
+      onHangup();
     }
     auto now = SteadyClock::now();
     bool expired = false;
@@ -402,7 +436,20 @@ awaitable<void> Connection::watchdog() {
   }
 }
 
+// While the request body is still expected, any end of the client's sending side is a
+// hang-up (POLLRDHUP); once the body is complete only a reset or full close counts.
+bool Connection::peerHungUp() const {
+  if (closed_) return false;
+  pollfd p{};
+  p.fd = const_cast<tcp::socket&>(socket_).native_handle();
+  p.events = POLLRDHUP;
+  if (::poll(&p, 1, 0) <= 0) return false;
+  if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) return true;
+  return !bodyDone_ && (p.revents & POLLRDHUP);
+}
+
 void Connection::resetForRequest() {
+  onHangup_ = nullptr;
   // Move leftover (pipelined) bytes to the front; shrink a big idle buffer.
   size_t live = rawEnd_ - rawPos_;
   if (cap_ > kIdleShrink && live <= kInitialBuffer) {
@@ -514,7 +561,7 @@ awaitable<bool> Connection::readHead(Request& req) {
   }
   req.path = std::move(*decoded);
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
+  auto ep = peer_ ? *peer_ : socket_.remote_endpoint(ec);
   if (!ec) {
     auto addr = ep.address();
     if (addr.is_v6() && addr.to_v6().is_v4_mapped())
@@ -758,6 +805,13 @@ HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, Handler han
     : impl_(std::make_shared<Impl>(ioc, options, std::move(handler))) {}
 
 HttpServer::~HttpServer() { stop(); }
+
+Status HttpServer::enableTls(const TlsOptions& options) {
+  auto t = TlsTerminator::create(options);
+  if (!t.ok()) return std::move(t).error();
+  impl_->tls = std::move(t).value();
+  return {};
+}
 
 Result<uint16_t> HttpServer::listen(const std::string& address, uint16_t port) {
   boost::system::error_code ec;

@@ -15,6 +15,7 @@
 #include "http/body_reader.hpp"
 #include "http/request.hpp"
 #include "http/response_writer.hpp"
+#include "http/tls_terminator.hpp"
 
 namespace plik::http {
 
@@ -32,6 +33,8 @@ class HttpServer {
  public:
   HttpServer(boost::asio::io_context& ioc, ServerOptions options, Handler handler);
   ~HttpServer();
+  // Makes the listener speak TLS (call before start); errors name SslCert/SslKey.
+  Status enableTls(const TlsOptions& options);
   // Binds and listens; returns the bound port (useful with port 0).
   Result<uint16_t> listen(const std::string& address, uint16_t port);
   void start();  // begins accepting (call after listen)

@@ -130,6 +130,14 @@ Result<uint16_t> PlikServer::start() {
   opt.readTimeout = std::chrono::seconds(std::max<int64_t>(1, d.config.readTimeout));
   opt.idleTimeout = std::chrono::seconds(std::max<int64_t>(1, d.config.readTimeout * 2));
   d.http = std::make_unique<http::HttpServer>(d.ioc, opt, makeDispatcher(*d.services));
+  if (d.config.sslEnabled) {
+    http::TlsOptions tls;
+    tls.certFile = d.config.sslCert;
+    tls.keyFile = d.config.sslKey;
+    tls.minVersion = d.config.tlsVersion;
+    tls.handshakeTimeout = opt.readTimeout;
+    if (auto st = d.http->enableTls(tls); !st.ok()) return std::move(st).error();
+  }
   auto port = d.http->listen(d.config.listenAddress, static_cast<uint16_t>(d.config.listenPort));
   if (!port.ok()) return std::move(port).error();
   d.port = *port;

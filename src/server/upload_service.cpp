@@ -3,7 +3,6 @@
 // from awaiting every write.
 #include "server/upload_service.hpp"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include "codec/humanize.hpp"
@@ -11,6 +10,8 @@
 #include "codec/multipart.hpp"
 #include "core/password.hpp"
 #include "core/random.hpp"
+#include "data/stream/stream_registry.hpp"
+#include "server/parallel_md5.hpp"
 #include "server/upload_policy.hpp"
 
 namespace plik {
@@ -22,28 +23,6 @@ namespace {
 constexpr size_t kBodyBuffer = 256 * 1024;
 constexpr size_t kSniffBytes = 512;
 constexpr size_t kPartHeadersRoom = 16384 + 1024;  // MultipartParser's header limit + slack
-
-class Md5 {
- public:
-  Md5() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr); }
-  ~Md5() { EVP_MD_CTX_free(ctx_); }
-  void update(std::span<const char> d) { EVP_DigestUpdate(ctx_, d.data(), d.size()); }
-  std::string hex() {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_, out, &n);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string s;
-    for (unsigned i = 0; i < n; ++i) {
-      s += kHex[out[i] >> 4];
-      s += kHex[out[i] & 15];
-    }
-    return s;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 // Go's filepath.Base on the part's filename, plus our refusal of control characters.
 Result<std::string> partFileName(const std::string& raw) {
@@ -204,23 +183,37 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
   if (up.stream) {
     auto w = ctx.svc.streams.openUploader(file.id);
     if (!w.ok()) {
-          failure = std::move(w).error();
-          co_return co_await fail();
-        }
+      failure = std::move(w).error();
+      co_return co_await fail();
+    }
     writer = std::move(w).value();
   } else {
     auto w = co_await ctx.svc.data.create(file);
     if (!w.ok()) {
-          failure = std::move(w).error();
-          co_return co_await fail();
-        }
+      failure = std::move(w).error();
+      co_return co_await fail();
+    }
     writer = std::move(w).value();
     body.reserve(kBodyBuffer);
   }
+  // A stream uploader that hangs up while it waits for its downloader is noticed by the
+  // connection (it polls the socket while the response is "waiting") and cancels the stream.
+  if (up.stream) {
+    StreamRegistry* streams = &ctx.svc.streams;
+    std::string fid = file.id;
+    ctx.res.setHangupHandler([streams, fid] { streams->cancel(fid, "uploader disconnected"); });
+  }
+  struct HangupGuard {  // never cancel a later stream of the same file after we return
+    http::ResponseWriter& res;
+    ~HangupGuard() { res.setHangupHandler(nullptr); }
+  } hangupGuard{ctx.res};
 
-  // 4. Pump the part's bytes: sniff, md5, size limit, write.
+  // 4. Pump the part's bytes: sniff, md5, size limit, write. MD5 runs on the pool in parallel
+  //    with the write of the same bytes. Streams are not hashed (docs/compat.md): nothing is
+  //    stored, and hashing would cost more CPU than the whole relay.
   const int64_t limit = maxFileSize(ctx.config());
-  Md5 md5;
+  ParallelMd5 md5(ctx.svc.pool);
+  const bool hashing = !up.stream;
   std::string sniff;
   int64_t size = 0;
   bool partDone = false;
@@ -232,10 +225,8 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
         auto r = co_await body.fill();
         if (!r.ok()) {
           co_await writer->abort();
-          {
           failure = readError(std::move(r).error());
           co_return co_await fail();
-        }
         }
         continue;
       }
@@ -248,9 +239,10 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
         }
         if (sniff.size() < kSniffBytes)
           sniff.append(step.data.data(), std::min(step.data.size(), kSniffBytes - sniff.size()));
-        md5.update(step.data);
+        if (hashing) md5.start(step.data);
         if (up.stream) ctx.res.setWaiting(true);
         auto st = co_await writer->write(step.data);
+        if (hashing) co_await md5.finish();
         if (up.stream) {
           ctx.res.setWaiting(false);
           body.reserve(kBodyBuffer);  // grow only once bytes flow: waiting streams stay small
@@ -258,10 +250,8 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
         body.consume(step.consumed);
         if (!st.ok()) {
           co_await writer->abort();
-          {
           failure = std::move(st).error();
           co_return co_await fail();
-        }
         }
         continue;
       }
@@ -271,17 +261,13 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
         continue;
       case MultipartParser::Kind::Error:
         co_await writer->abort();
-        {
-          failure = Error::badRequest("invalid multipart form : " + parser.errorMessage());
-          co_return co_await fail();
-        }
+        failure = Error::badRequest("invalid multipart form : " + parser.errorMessage());
+        co_return co_await fail();
       default:
         body.consume(step.consumed);
         co_await writer->abort();
-        {
-          failure = Error::badRequest("invalid multipart form : unexpected part");
-          co_return co_await fail();
-        }
+        failure = Error::badRequest("invalid multipart form : unexpected part");
+        co_return co_await fail();
     }
   }
 
@@ -290,14 +276,12 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
   if (up.stream) ctx.res.setWaiting(false);
   if (!committed.ok()) {
     co_await writer->abort();
-    {
-          failure = std::move(committed).error();
-          co_return co_await fail();
-        }
+    failure = std::move(committed).error();
+    co_return co_await fail();
   }
 
   FileUpdate upd;
-  upd.md5 = md5.hex();
+  upd.md5 = hashing ? md5.hex() : std::string();
   upd.size = size;
   upd.type = size > 0 ? detectContentType(std::span<const char>(sniff.data(), sniff.size())) : file.type;
   upd.backendDetails = *committed;

@@ -30,6 +30,7 @@ E2E_PIDS=()
 E2E_MOUNTS=()
 declare -A E2E_PORT=()
 declare -A E2E_PID=()
+declare -A E2E_SCHEME=()
 
 e2e_cleanup() {
   local pid m
@@ -170,7 +171,7 @@ EOF
 # e2e_start NAME [EXTRA_TOML] : writes the config if absent, starts plikd, waits for /health.
 # Sets E2E_PORT[NAME] and E2E_PID[NAME]. Extra env vars may be given through E2E_ENV (array).
 e2e_start() {
-  local name="$1" extra="${2:-}" dir pid port i
+  local name="$1" extra="${2:-}" dir pid port i scheme
   dir="$(e2e_dir "$name")"
   [[ -f "$dir/plikd.cfg" ]] || e2e_write_config "$name" "$extra"
   : >"$dir/plikd.log"
@@ -184,9 +185,12 @@ e2e_start() {
       fail "plikd $name exited during start-up: $(tail -n 5 "$dir/plikd.log")"
       return 1
     fi
-    port="$(sed -n 's#.*Starting http server at https\?://[^ ]*:\([0-9][0-9]*\).*#\1#p' "$dir/plikd.log" | tail -n 1)"
-    if [[ -n "$port" ]] && curl -s -m 2 -o /dev/null "http://127.0.0.1:$port/health"; then
+    port="$(sed -n 's#.*Starting https\? server at https\?://[^ ]*:\([0-9][0-9]*\).*#\1#p' "$dir/plikd.log" | tail -n 1)"
+    scheme=http
+    grep -q 'Starting https server' "$dir/plikd.log" && scheme=https
+    if [[ -n "$port" ]] && curl -k -s -m 2 -o /dev/null "$scheme://127.0.0.1:$port/health"; then
       E2E_PORT[$name]=$port
+      E2E_SCHEME[$name]=$scheme
       return 0
     fi
     sleep 0.05
@@ -196,7 +200,7 @@ e2e_start() {
 }
 E2E_ENV=()
 
-e2e_url() { echo "http://127.0.0.1:${E2E_PORT[$1]}"; }
+e2e_url() { echo "${E2E_SCHEME[$1]:-http}://127.0.0.1:${E2E_PORT[$1]}"; }
 
 # e2e_stop NAME [SIGNAL] : sends SIGNAL (default TERM) and waits; the exit code is left in
 # E2E_RC (do not call it in a $(...) subshell: only the main shell can wait for the server).

@@ -93,12 +93,14 @@ int serve(Config cfg) {
   for (const auto& line : std::vector<std::string>{configSummary(cfg)}) spdlog::info("\n{}", line);
   auto port = server->start();
   if (!port.ok()) {
-    std::cerr << port.error().message << " : " << port.error().detail << "\n";
+    std::cerr << port.error().message
+              << (port.error().detail.empty() ? "" : " : " + port.error().detail) << "\n";
     return 1;
   }
   // Always printed, whatever LogLevel: scripts and operators read the bound port from it.
-  std::fprintf(stderr, "Starting http server at http://%s:%u\n", cfg.listenAddress.c_str(),
-               static_cast<unsigned>(*port));
+  const char* scheme = cfg.sslEnabled ? "https" : "http";
+  std::fprintf(stderr, "Starting %s server at %s://%s:%u\n", scheme, scheme,
+               cfg.listenAddress.c_str(), static_cast<unsigned>(*port));
   std::fflush(stderr);
   gServer = server.get();
   // Signals are waited for on a dedicated thread so the handler does nothing unsafe.

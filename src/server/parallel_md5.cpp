@@ -1,0 +1,63 @@
+// ParallelMd5: EVP MD5 context shared with one pool job at a time, completion signalled to the
+// upload's coroutine through an AsyncSignal.
+#include "server/parallel_md5.hpp"
+
+#include <openssl/evp.h>
+
+#include <boost/asio/post.hpp>
+
+#include "data/stream/async_signal.hpp"
+
+namespace plik {
+
+namespace {
+// Below this size a pool round trip costs more than the hash itself.
+constexpr size_t kParallelMin = 32 * 1024;
+}  // namespace
+
+struct ParallelMd5::State {
+  State() : ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx, EVP_md5(), nullptr); }
+  ~State() { EVP_MD_CTX_free(ctx); }
+  EVP_MD_CTX* ctx;
+  AsyncSignal done;
+};
+
+ParallelMd5::ParallelMd5(boost::asio::thread_pool& pool)
+    : pool_(pool), state_(std::make_shared<State>()) {}
+
+ParallelMd5::~ParallelMd5() = default;
+
+void ParallelMd5::start(std::span<const char> bytes) {
+  if (bytes.size() < kParallelMin) {
+    EVP_DigestUpdate(state_->ctx, bytes.data(), bytes.size());
+    return;
+  }
+  inFlight_ = true;
+  auto st = state_;
+  boost::asio::post(pool_, [st, bytes] {
+    EVP_DigestUpdate(st->ctx, bytes.data(), bytes.size());
+    st->done.notify();
+  });
+}
+
+boost::asio::awaitable<void> ParallelMd5::finish() {
+  if (!inFlight_) co_return;
+  inFlight_ = false;
+  (void)co_await state_->done.wait();
+}
+
+std::string ParallelMd5::hex() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(state_->ctx, out, &n);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(n * 2);
+  for (unsigned i = 0; i < n; ++i) {
+    s += kHex[out[i] >> 4];
+    s += kHex[out[i] & 15];
+  }
+  return s;
+}
+
+}  // namespace plik
