@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/build.sh build
+./scripts/webui.sh build
+export PLIKD_WEBAPP_DIRECTORY="${PLIKD_WEBAPP_DIRECTORY:-$PWD/webui/dist}"
 mkdir -p data
 cd data
 exec ../build/plikd "$@"

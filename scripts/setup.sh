@@ -16,3 +16,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# Web UI toolchain: chromium for the browser tests, npm packages of webui/.
+"$(dirname "$0")/webui.sh" setup
