@@ -6,7 +6,9 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config git
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libqrencode-dev libpng-dev libssl-dev zlib1g-dev libcrypt-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev
-  curl python3 unzip libarchive-tools socat nginx-light openssl wrk)
+  curl python3 unzip libarchive-tools socat nginx-light openssl wrk
+  libpq-dev postgresql-15
+  zip gnupg age bzip2 xz-utils util-linux bsdutils)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
