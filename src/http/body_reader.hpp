@@ -25,6 +25,10 @@ class BodyReader {
   virtual boost::asio::awaitable<Result<bool>> fill() = 0;
   // Grows the buffer so that one fill() may read up to n bytes (large transfers).
   virtual void reserve(size_t n) = 0;
+  // Releases spare capacity (keeps the unconsumed bytes and a little room): for a request
+  // about to wait a long time, e.g. a stream uploader before its downloader comes. Spans
+  // returned by buffered() before the call are invalidated. fill() grows the buffer again.
+  virtual void shrinkToFit() {}
   virtual bool complete() const = 0;
   virtual int64_t received() const = 0;  // decoded body bytes read so far
 

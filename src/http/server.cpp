@@ -42,6 +42,8 @@ namespace {
 constexpr size_t kInitialBuffer = 4096;
 constexpr size_t kIdleShrink = 64 * 1024;
 constexpr size_t kMaxChunkLine = 4096;
+constexpr size_t kShrinkSlack = 256;               // room left by shrinkToFit()
+constexpr size_t kMaxBodyBuffer = 4 * 1024 * 1024;  // fill() never grows the buffer beyond
 constexpr std::chrono::milliseconds kHangupPoll{1000};
 
 std::string_view reasonPhrase(int status) {
@@ -116,6 +118,7 @@ class Connection final : public BodyReader, public ResponseWriter,
   void consume(size_t n) override { cBeg_ += std::min(n, cEnd_ - cBeg_); }
   awaitable<Result<bool>> fill() override;
   void reserve(size_t n) override { grow(n + (rawEnd_ - cBeg_)); }
+  void shrinkToFit() override;
   bool complete() const override { return bodyDone_; }
   int64_t received() const override { return received_; }
 
@@ -263,11 +266,25 @@ void Connection::close() {
 
 void Connection::grow(size_t need) {
   if (need <= cap_) return;
-  size_t ncap = cap_;
-  while (ncap < need) ncap *= 2;
+  // Small steps double (amortised); a big reserve() gets what it asked for, not twice that.
+  size_t ncap = std::max(need, cap_ * 2);
   std::unique_ptr<char[]> nb(new char[ncap]);
   // Keep only the live region [cBeg_, rawEnd_).
   size_t live = rawEnd_ - cBeg_;
+  std::memcpy(nb.get(), buf_.get() + cBeg_, live);
+  cEnd_ -= cBeg_;
+  rawPos_ -= cBeg_;
+  rawEnd_ -= cBeg_;
+  cBeg_ = 0;
+  buf_ = std::move(nb);
+  cap_ = ncap;
+}
+
+void Connection::shrinkToFit() {
+  const size_t live = rawEnd_ - cBeg_;
+  const size_t ncap = std::max(live + kShrinkSlack, kShrinkSlack * 2);
+  if (ncap >= cap_) return;
+  std::unique_ptr<char[]> nb(new char[ncap]);
   std::memcpy(nb.get(), buf_.get() + cBeg_, live);
   cEnd_ -= cBeg_;
   rawPos_ -= cBeg_;
@@ -388,7 +405,12 @@ awaitable<Result<bool>> Connection::fill() {
     }
     if (rawEnd_ == cap_) {
       compact();
-      if (rawEnd_ == cap_) co_return Error::internal("connection buffer full");
+      if (rawEnd_ == cap_) {
+        // Only a consumer's lookahead (multipart boundary, part headers) fills the buffer:
+        // grow it, up to a bound.
+        if (cap_ >= kMaxBodyBuffer) co_return Error::internal("connection buffer full");
+        grow(std::min(cap_ * 2, kMaxBodyBuffer));
+      }
     }
     auto n = co_await readSocket();
     if (!n.ok()) co_return std::move(n).error();

@@ -89,49 +89,84 @@ asio::awaitable<void> renderError(Context& ctx, const Error& err) {
   (void)co_await res.send(message);
 }
 
+namespace {
+
+// Route lookup and the access log are plain functions, not part of the dispatcher coroutine:
+// their locals then live on the stack instead of in the frame every waiting request holds.
+struct RouteMatch {
+  const Route* route = nullptr;
+  bool pathKnown = false;  // some route has this path (with another method)
+};
+
+RouteMatch findRoute(http::Request& req) {
+  RouteMatch m;
+  for (const auto& r : routeTable()) {
+    std::map<std::string, std::string> vars;
+    if (!matchPattern(r.pattern, req.path, vars)) continue;
+    m.pathKnown = true;
+    if (!methodAllowed(r.methods, req.method)) continue;
+    m.route = &r;
+    req.vars = std::move(vars);
+    break;
+  }
+  return m;
+}
+
+// Strips the `Path` prefix (spec §6.1). Returns false when the path is outside it.
+bool stripPathPrefix(const Config& cfg, http::Request& req) {
+  if (cfg.path.empty()) return true;
+  if (!req.path.starts_with(cfg.path) || req.path.size() == cfg.path.size() ||
+      req.path[cfg.path.size()] != '/')
+    return false;
+  req.path.erase(0, cfg.path.size());
+  return true;
+}
+
+void logRequest(Context& ctx, const Status& st, std::chrono::steady_clock::time_point started) {
+  auto& req = ctx.req;
+  int code = ctx.res.status();
+  ctx.svc.metrics.countRequest(req.method, ctx.routeTemplate, code);
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+  std::string prefix = "[" + (ctx.sourceIp.empty() ? req.remoteIp : ctx.sourceIp) + "]";
+  if (ctx.upload) prefix += "[" + ctx.upload->id + "]";
+  if (ctx.file) prefix += "[" + ctx.file->name + "]";
+  if (!st.ok() && st.error().status >= 500)
+    spdlog::warn("{} {} {} [{}] ({:.1f}ms) {} : {}", prefix, req.method, req.target, code,
+                 ms.count(), st.error().message, st.error().detail);
+  else
+    spdlog::info("{} {} {} [{}] ({:.1f}ms)", prefix, req.method, req.target, code, ms.count());
+}
+
+}  // namespace
+
 http::Handler makeDispatcher(Services& svc) {
   return [&svc](http::Request& req, http::BodyReader& body,
                 http::ResponseWriter& res) -> asio::awaitable<void> {
-    auto started = std::chrono::steady_clock::now();
+    const auto started = std::chrono::steady_clock::now();
     const Config& cfg = svc.config;
-    // Path prefix (spec §6.1).
-    std::string path = req.path;
-    if (!cfg.path.empty()) {
-      if (path == cfg.path) {
-        res.setStatus(301);
-        res.setHeader("Location", cfg.path + "/");
-        (void)co_await res.send("");
-        co_return;
-      }
-      if (!path.starts_with(cfg.path + "/")) {
-        co_await sendText(res, 404, "404 page not found\n");
-        co_return;
-      }
-      path = path.substr(cfg.path.size());
-      req.path = path;
+    if (!cfg.path.empty() && req.path == cfg.path) {
+      res.setStatus(301);
+      res.setHeader("Location", cfg.path + "/");
+      (void)co_await res.send("");
+      co_return;
+    }
+    if (!stripPathPrefix(cfg, req)) {
+      co_await sendText(res, 404, "404 page not found\n");
+      co_return;
     }
 
     Context ctx{svc, req, body, res};
-    const Route* route = nullptr;
-    bool pathKnown = false;
-    for (const auto& r : routeTable()) {
-      std::map<std::string, std::string> vars;
-      if (!matchPattern(r.pattern, path, vars)) continue;
-      pathKnown = true;
-      if (!methodAllowed(r.methods, req.method)) continue;
-      route = &r;
-      req.vars = std::move(vars);
-      break;
-    }
+    const RouteMatch match = findRoute(req);
+    const Route* route = match.route;
     Status st;
     if (route) {
-      ctx.routeTemplate = std::string(route->pattern);
+      ctx.routeTemplate = route->pattern;
       try {
         st = co_await runRoute(ctx, *route);
       } catch (const std::exception& e) {
         st = Error::internal("internal server error", e.what());
       }
-    } else if (pathKnown && cfg.noWebInterface) {
+    } else if (match.pathKnown && cfg.noWebInterface) {
       ctx.routeTemplate = "405";
       co_await sendText(res, 405, "405 method not allowed\n");
     } else {
@@ -141,17 +176,7 @@ http::Handler makeDispatcher(Services& svc) {
     if (!st.ok()) co_await renderError(ctx, st.error());
 
     if (route && route->chain == kBare) co_return;  // health: no log, no metrics
-    int code = res.status();
-    svc.metrics.countRequest(req.method, ctx.routeTemplate, code);
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
-    std::string prefix = "[" + (ctx.sourceIp.empty() ? req.remoteIp : ctx.sourceIp) + "]";
-    if (ctx.upload) prefix += "[" + ctx.upload->id + "]";
-    if (ctx.file) prefix += "[" + ctx.file->name + "]";
-    if (!st.ok() && st.error().status >= 500)
-      spdlog::warn("{} {} {} [{}] ({:.1f}ms) {} : {}", prefix, req.method, req.target, code,
-                   ms.count(), st.error().message, st.error().detail);
-    else
-      spdlog::info("{} {} {} [{}] ({:.1f}ms)", prefix, req.method, req.target, code, ms.count());
+    logRequest(ctx, st, started);
   };
 }
 

@@ -22,12 +22,13 @@ struct ParallelMd5::State {
   AsyncSignal done;
 };
 
-ParallelMd5::ParallelMd5(boost::asio::thread_pool& pool)
-    : pool_(pool), state_(std::make_shared<State>()) {}
+// The state is created on first use: a stream (never hashed) costs nothing.
+ParallelMd5::ParallelMd5(boost::asio::thread_pool& pool) : pool_(pool) {}
 
 ParallelMd5::~ParallelMd5() = default;
 
 void ParallelMd5::start(std::span<const char> bytes) {
+  if (!state_) state_ = std::make_shared<State>();
   if (bytes.size() < kParallelMin) {
     EVP_DigestUpdate(state_->ctx, bytes.data(), bytes.size());
     return;
@@ -47,6 +48,7 @@ boost::asio::awaitable<void> ParallelMd5::finish() {
 }
 
 std::string ParallelMd5::hex() {
+  if (!state_) state_ = std::make_shared<State>();
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   EVP_DigestFinal_ex(state_->ctx, out, &n);

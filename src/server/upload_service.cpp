@@ -41,6 +41,108 @@ Error readError(Error e) {
   return Error{e.status == 400 ? 400 : 499, "unable to read data from request body", e.message + " " + e.detail};
 }
 
+
+struct PumpResult {
+  int64_t size = 0;
+  std::string sniff;  // the first kSniffBytes bytes
+  std::string md5;    // hex, empty for streams
+};
+
+// Copies the current multipart part's data into `writer`: size limit, sniff bytes, MD5 (on the
+// pool, in parallel with the write; not for streams), backpressure by awaiting each write.
+// Stops after the part's end. On error the writer is left to the caller (to abort).
+asio::awaitable<Status> pumpPart(Context& ctx, MultipartParser& parser, DataWriter& writer,
+                                 bool stream, PumpResult& out) {
+  auto& body = ctx.body;
+  const int64_t limit = maxFileSize(ctx.config());
+  // Streams are not hashed (docs/compat.md): nothing is stored, and hashing would cost more
+  // CPU than the whole relay.
+  ParallelMd5 md5(ctx.svc.pool);
+  const bool hashing = !stream;
+  // A stream uploader may now wait minutes for its downloader: hold only the bytes it sent.
+  if (stream) body.shrinkToFit();
+  for (;;) {
+    auto step = parser.next(body.buffered(), body.complete());
+    switch (step.kind) {
+      case MultipartParser::Kind::NeedMore: {
+        body.consume(step.consumed);
+        auto r = co_await body.fill();
+        if (!r.ok()) co_return readError(std::move(r).error());
+        continue;
+      }
+      case MultipartParser::Kind::Data: {
+        out.size += static_cast<int64_t>(step.data.size());
+        if (limit > 0 && out.size > limit)
+          co_return Error::badRequest("file too big (limit is set to " + humanizeBytes(limit) + ")");
+        if (out.sniff.size() < kSniffBytes)
+          out.sniff.append(step.data.data(),
+                           std::min(step.data.size(), kSniffBytes - out.sniff.size()));
+        if (hashing) md5.start(step.data);
+        if (stream) ctx.res.setWaiting(true);
+        auto st = co_await writer.write(step.data);
+        if (hashing) co_await md5.finish();
+        if (stream) {
+          ctx.res.setWaiting(false);
+          // Grow only once bytes really flowed to a downloader: a waiting stream keeps its
+          // small connection buffer (an empty span does not wait for the downloader).
+          if (!step.data.empty() && st.ok()) body.reserve(kBodyBuffer);
+        }
+        body.consume(step.consumed);
+        if (!st.ok()) co_return st;
+        continue;
+      }
+      case MultipartParser::Kind::PartEnd:
+        body.consume(step.consumed);
+        if (hashing) out.md5 = md5.hex();
+        co_return Status{};
+      case MultipartParser::Kind::Error:
+        co_return Error::badRequest("invalid multipart form : " + parser.errorMessage());
+      default:
+        body.consume(step.consumed);
+        co_return Error::badRequest("invalid multipart form : unexpected part");
+    }
+  }
+}
+
+// Opens the file's sink, pumps the part into it and commits (backend details in `committed`).
+// Any failure aborts the writer (partial data deleted) and is returned.
+asio::awaitable<Status> openAndPump(Context& ctx, const File& file, MultipartParser& parser,
+                                    PumpResult& pumped, Result<std::string>& committed) {
+  const bool stream = ctx.upload->stream;
+  std::unique_ptr<DataWriter> writer;
+  if (stream) {
+    auto w = ctx.svc.streams.openUploader(file.id);
+    if (!w.ok()) co_return std::move(w).error();
+    writer = std::move(w).value();
+  } else {
+    auto w = co_await ctx.svc.data.create(file);
+    if (!w.ok()) co_return std::move(w).error();
+    writer = std::move(w).value();
+    ctx.body.reserve(kBodyBuffer);
+  }
+  // A stream uploader that hangs up while it waits for its downloader is noticed by the
+  // connection (it polls the socket while the response is "waiting") and cancels the stream.
+  if (stream) {
+    StreamRegistry* streams = &ctx.svc.streams;
+    std::string fid = file.id;
+    ctx.res.setHangupHandler([streams, fid] { streams->cancel(fid, "uploader disconnected"); });
+  }
+  struct HangupGuard {  // never cancel a later stream of the same file after we return
+    http::ResponseWriter& res;
+    ~HangupGuard() { res.setHangupHandler(nullptr); }
+  } hangupGuard{ctx.res};
+
+  Status st = co_await pumpPart(ctx, parser, *writer, stream, pumped);
+  if (st.ok()) {
+    if (stream) ctx.res.setWaiting(true);
+    committed = co_await writer->commit();
+    if (stream) ctx.res.setWaiting(false);
+    if (!committed.ok()) st = committed.error();
+  }
+  if (!st.ok()) co_await writer->abort();
+  co_return st;
+}
+
 }  // namespace
 
 asio::awaitable<Result<Upload>> createUploadFromRequest(Context& ctx, const UploadRequest& req) {
@@ -85,20 +187,14 @@ asio::awaitable<void> purgeFile(Context& ctx, const File& file, FileStatus from)
   if (!r.ok()) spdlog::warn("unable to mark file {} deleted : {}", id, r.error().detail);
 }
 
-asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File>& declared) {
+// Steps 1-2 of receiveFile, in their own coroutine so that their locals are gone before a
+// stream uploader starts waiting: finds the part named "file", checks its name, creates or
+// checks the file record and moves it `missing -> uploading` for this instance.
+asio::awaitable<Result<File>> prepareFile(Context& ctx, const std::optional<File>& declared,
+                                          MultipartParser& parser) {
   Upload& up = *ctx.upload;
   auto& meta = ctx.svc.meta;
   auto& body = ctx.body;
-  if (!ctx.isUploadAdmin) co_return Error::forbidden("you are not allowed to add file to this upload");
-
-  auto ct = ctx.req.header("Content-Type");
-  auto boundary = ct ? multipartBoundary(*ct) : std::nullopt;
-  if (!boundary)
-    co_return Error::badRequest(
-        "invalid multipart form : request Content-Type isn't multipart/form-data");
-
-  // 1. Find the first part named "file".
-  MultipartParser parser(*boundary);
   for (bool found = false; !found;) {
     auto step = parser.next(body.buffered(), body.complete());
     body.consume(step.consumed);
@@ -145,7 +241,7 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
     file.type = parser.part().contentType;
     file.createdAt = now();
     int64_t maxFiles = ctx.config().maxFilePerUpload;
-    auto job3 = [&meta, file, maxFiles] {
+    auto job3 = [&meta, &file, maxFiles] {
       return meta.createFileIfBelow(file, maxFiles > 0 ? maxFiles : INT64_MAX);
     };
     auto created = co_await blocking(ctx, job3);
@@ -166,128 +262,24 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
     file.status = FileStatus::Uploading;
   }
 
-  // From here on any failure resets the file to `missing` (retryable) and drops its data.
-  // `failure` is set before co_await fail(): no Error temporary lives across the suspension.
-  Error failure;
-  auto fail = [&]() -> asio::awaitable<Result<File>> {
-    std::string id = file.id;
-    auto job5 = [&meta, id] {
-      return meta.casFileStatus(id, FileStatus::Uploading, FileStatus::Missing);
-    };
-    (void)co_await blocking(ctx, job5);
-    co_return failure;
-  };
+  co_return file;
+}
 
-  // 3. Open the sink: the stream relay or the data backend.
-  std::unique_ptr<DataWriter> writer;
-  if (up.stream) {
-    auto w = ctx.svc.streams.openUploader(file.id);
-    if (!w.ok()) {
-      failure = std::move(w).error();
-      co_return co_await fail();
-    }
-    writer = std::move(w).value();
-  } else {
-    auto w = co_await ctx.svc.data.create(file);
-    if (!w.ok()) {
-      failure = std::move(w).error();
-      co_return co_await fail();
-    }
-    writer = std::move(w).value();
-    body.reserve(kBodyBuffer);
-  }
-  // A stream uploader that hangs up while it waits for its downloader is noticed by the
-  // connection (it polls the socket while the response is "waiting") and cancels the stream.
-  if (up.stream) {
-    StreamRegistry* streams = &ctx.svc.streams;
-    std::string fid = file.id;
-    ctx.res.setHangupHandler([streams, fid] { streams->cancel(fid, "uploader disconnected"); });
-  }
-  struct HangupGuard {  // never cancel a later stream of the same file after we return
-    http::ResponseWriter& res;
-    ~HangupGuard() { res.setHangupHandler(nullptr); }
-  } hangupGuard{ctx.res};
-
-  // 4. Pump the part's bytes: sniff, md5, size limit, write. MD5 runs on the pool in parallel
-  //    with the write of the same bytes. Streams are not hashed (docs/compat.md): nothing is
-  //    stored, and hashing would cost more CPU than the whole relay.
-  const int64_t limit = maxFileSize(ctx.config());
-  ParallelMd5 md5(ctx.svc.pool);
-  const bool hashing = !up.stream;
-  std::string sniff;
-  int64_t size = 0;
-  bool partDone = false;
-  while (!partDone) {
-    auto step = parser.next(body.buffered(), body.complete());
-    switch (step.kind) {
-      case MultipartParser::Kind::NeedMore: {
-        body.consume(step.consumed);
-        auto r = co_await body.fill();
-        if (!r.ok()) {
-          co_await writer->abort();
-          failure = readError(std::move(r).error());
-          co_return co_await fail();
-        }
-        continue;
-      }
-      case MultipartParser::Kind::Data: {
-        size += static_cast<int64_t>(step.data.size());
-        if (limit > 0 && size > limit) {
-          co_await writer->abort();
-          failure = Error::badRequest("file too big (limit is set to " + humanizeBytes(limit) + ")");
-          co_return co_await fail();
-        }
-        if (sniff.size() < kSniffBytes)
-          sniff.append(step.data.data(), std::min(step.data.size(), kSniffBytes - sniff.size()));
-        if (hashing) md5.start(step.data);
-        if (up.stream) ctx.res.setWaiting(true);
-        auto st = co_await writer->write(step.data);
-        if (hashing) co_await md5.finish();
-        if (up.stream) {
-          ctx.res.setWaiting(false);
-          body.reserve(kBodyBuffer);  // grow only once bytes flow: waiting streams stay small
-        }
-        body.consume(step.consumed);
-        if (!st.ok()) {
-          co_await writer->abort();
-          failure = std::move(st).error();
-          co_return co_await fail();
-        }
-        continue;
-      }
-      case MultipartParser::Kind::PartEnd:
-        body.consume(step.consumed);
-        partDone = true;
-        continue;
-      case MultipartParser::Kind::Error:
-        co_await writer->abort();
-        failure = Error::badRequest("invalid multipart form : " + parser.errorMessage());
-        co_return co_await fail();
-      default:
-        body.consume(step.consumed);
-        co_await writer->abort();
-        failure = Error::badRequest("invalid multipart form : unexpected part");
-        co_return co_await fail();
-    }
-  }
-
-  if (up.stream) ctx.res.setWaiting(true);
-  auto committed = co_await writer->commit();
-  if (up.stream) ctx.res.setWaiting(false);
-  if (!committed.ok()) {
-    co_await writer->abort();
-    failure = std::move(committed).error();
-    co_return co_await fail();
-  }
-
+// Step 4 of receiveFile: records md5/type/size and the final status with a compare-and-set.
+asio::awaitable<Result<File>> finishFile(Context& ctx, File& file, const PumpResult& pumped,
+                                         const std::string& backendDetails) {
+  const Upload& up = *ctx.upload;
+  auto& meta = ctx.svc.meta;
   FileUpdate upd;
-  upd.md5 = hashing ? md5.hex() : std::string();
-  upd.size = size;
-  upd.type = size > 0 ? detectContentType(std::span<const char>(sniff.data(), sniff.size())) : file.type;
-  upd.backendDetails = *committed;
+  upd.md5 = pumped.md5;
+  upd.size = pumped.size;
+  upd.type = pumped.size > 0
+                 ? detectContentType(std::span<const char>(pumped.sniff.data(), pumped.sniff.size()))
+                 : file.type;
+  upd.backendDetails = backendDetails;
   FileStatus to = up.stream ? FileStatus::Deleted : FileStatus::Uploaded;
   std::string id = file.id;
-  auto job6 = [&meta, id, to, upd] {
+  auto job6 = [&meta, &id, to, &upd] {
     return meta.completeFile(id, FileStatus::Uploading, to, upd);
   };
   auto done = co_await blocking(ctx, job6);
@@ -303,6 +295,40 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
   file.type = upd.type;
   file.backendDetails = upd.backendDetails;
   co_return file;
+}
+
+asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File>& declared) {
+  auto& meta = ctx.svc.meta;
+  if (!ctx.isUploadAdmin) co_return Error::forbidden("you are not allowed to add file to this upload");
+
+  auto ct = ctx.req.header("Content-Type");
+  auto boundary = ct ? multipartBoundary(*ct) : std::nullopt;
+  if (!boundary)
+    co_return Error::badRequest(
+        "invalid multipart form : request Content-Type isn't multipart/form-data");
+
+  MultipartParser parser(*boundary);
+  // 1. The part named "file" and its file record (now `uploading`).
+  Result<File> prepared = co_await prepareFile(ctx, declared, parser);
+  if (!prepared.ok()) co_return std::move(prepared).error();
+
+  // 2. Open the sink (stream relay or data backend), pump the part into it, commit. Every
+  //    failure goes through the single exit below: the file back to `missing` (retryable),
+  //    its data dropped. (One exit keeps the coroutine frame small: g++ gives every
+  //    co_await site its own temporaries, and a waiting stream uploader holds this frame.)
+  PumpResult pumped;
+  Result<std::string> committed = std::string();
+  Status failure = co_await openAndPump(ctx, *prepared, parser, pumped, committed);
+  if (!failure.ok()) {
+    std::string id = prepared->id;
+    auto job5 = [&meta, id] {
+      return meta.casFileStatus(id, FileStatus::Uploading, FileStatus::Missing);
+    };
+    (void)co_await blocking(ctx, job5);
+    co_return std::move(failure).error();
+  }
+  // 3. Metadata: the file is complete.
+  co_return co_await finishFile(ctx, *prepared, pumped, *committed);
 }
 
 }  // namespace plik
