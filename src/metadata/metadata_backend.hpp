@@ -99,7 +99,8 @@ class MetadataBackend {
   virtual Status importUpload(const Upload& upload) = 0;
 };
 
-// Opens the backend named by MetadataBackendConfig.Driver ("sqlite3"), runs migrations.
+// Opens the backend named by MetadataBackendConfig.Driver ("sqlite3" or "postgres"), runs
+// migrations.
 Result<std::unique_ptr<MetadataBackend>> openMetadataBackend(
     const std::map<std::string, std::string>& config);
 

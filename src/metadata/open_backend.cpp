@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "metadata/metadata_backend.hpp"
+#include "metadata/postgres/postgres_backend.hpp"
 #include "metadata/sqlite/sqlite_backend.hpp"
 
 namespace plik {
@@ -47,6 +48,38 @@ Result<std::unique_ptr<MetadataBackend>> openMetadataBackend(
       }
     }
     auto backend = SqliteBackend::open(options);
+    if (!backend.ok()) return std::move(backend).error();
+    return std::unique_ptr<MetadataBackend>(std::move(backend).value());
+  }
+  if (driver == "postgres") {
+    PostgresOptions options;
+    options.connectionString = lookup(config, "ConnectionString", "");
+    if (options.connectionString.empty()) {
+      return Error::internal("missing metadata backend ConnectionString for driver postgres");
+    }
+    auto toInt = [&](std::string_view key, int& out) -> Status {
+      std::string v = lookup(config, key, "");
+      if (v.empty()) return {};
+      try {
+        out = std::stoi(v);
+      } catch (const std::exception&) {
+        return Error::internal("invalid metadata backend " + std::string(key) + " " + v);
+      }
+      return {};
+    };
+    // Go's database/sql: MaxOpenConns 0 = unlimited, which a bounded pool cannot be: keep the
+    // default then. MaxIdleConns defaults to MaxOpenConns.
+    int maxOpen = 0, maxIdle = -1;
+    if (auto s = toInt("MaxOpenConns", maxOpen); !s.ok()) return std::move(s).error();
+    if (auto s = toInt("MaxIdleConns", maxIdle); !s.ok()) return std::move(s).error();
+    if (maxOpen > 0) options.maxOpenConnections = maxOpen;
+    options.maxIdleConnections = maxIdle > 0 ? maxIdle : options.maxOpenConnections;
+    if (lookup(config, "EraseFirst", "false") == "true") {  // tests only, like Plik
+      if (auto s = PostgresBackend::eraseAll(options.connectionString); !s.ok()) {
+        return std::move(s).error();
+      }
+    }
+    auto backend = PostgresBackend::open(options);
     if (!backend.ok()) return std::move(backend).error();
     return std::unique_ptr<MetadataBackend>(std::move(backend).value());
   }
