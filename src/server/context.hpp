@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,9 @@ struct Context {
   bool redirectOnError = false; // browser download routes (spec §6.7)
   std::optional<Upload> upload; // resolved by the upload middleware
   std::optional<File> file;     // resolved by the file middleware
+  // The file row fetched by the upload middleware in the same blocking-pool round trip as the
+  // upload (routes with {fileID}); consumed by the file middleware. Null when not fetched.
+  std::unique_ptr<std::optional<File>> prefetchedFile;
   bool isUploadAdmin = false;
 
   const Config& config() const { return svc.config; }

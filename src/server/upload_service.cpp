@@ -20,7 +20,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr size_t kBodyBuffer = 256 * 1024;
+constexpr size_t kBodyBuffer = 1024 * 1024;
 constexpr size_t kSniffBytes = 512;
 constexpr size_t kPartHeadersRoom = 16384 + 1024;  // MultipartParser's header limit + slack
 
@@ -189,9 +189,10 @@ asio::awaitable<void> purgeFile(Context& ctx, const File& file, FileStatus from)
 
 // Steps 1-2 of receiveFile, in their own coroutine so that their locals are gone before a
 // stream uploader starts waiting: finds the part named "file", checks its name, creates or
-// checks the file record and moves it `missing -> uploading` for this instance.
-asio::awaitable<Result<File>> prepareFile(Context& ctx, const std::optional<File>& declared,
-                                          MultipartParser& parser) {
+// checks the file record and moves it `missing -> uploading` for this instance; the record
+// is left in ctx.file (no copy in the frame that waits).
+asio::awaitable<Status> prepareFile(Context& ctx, const std::optional<File>& declared,
+                                    MultipartParser& parser) {
   Upload& up = *ctx.upload;
   auto& meta = ctx.svc.meta;
   auto& body = ctx.body;
@@ -261,8 +262,8 @@ asio::awaitable<Result<File>> prepareFile(Context& ctx, const std::optional<File
     if (!*began) co_return Error::badRequest("invalid file status uploading, expected missing");
     file.status = FileStatus::Uploading;
   }
-
-  co_return file;
+  ctx.file = std::move(file);  // the request's file from now on (logs, later steps)
+  co_return Status{};
 }
 
 // Step 4 of receiveFile: records md5/type/size and the final status with a compare-and-set.
@@ -309,8 +310,9 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
 
   MultipartParser parser(*boundary);
   // 1. The part named "file" and its file record (now `uploading`).
-  Result<File> prepared = co_await prepareFile(ctx, declared, parser);
+  Status prepared = co_await prepareFile(ctx, declared, parser);
   if (!prepared.ok()) co_return std::move(prepared).error();
+  File& file = *ctx.file;
 
   // 2. Open the sink (stream relay or data backend), pump the part into it, commit. Every
   //    failure goes through the single exit below: the file back to `missing` (retryable),
@@ -318,9 +320,9 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
   //    co_await site its own temporaries, and a waiting stream uploader holds this frame.)
   PumpResult pumped;
   Result<std::string> committed = std::string();
-  Status failure = co_await openAndPump(ctx, *prepared, parser, pumped, committed);
+  Status failure = co_await openAndPump(ctx, file, parser, pumped, committed);
   if (!failure.ok()) {
-    std::string id = prepared->id;
+    std::string id = file.id;
     auto job5 = [&meta, id] {
       return meta.casFileStatus(id, FileStatus::Uploading, FileStatus::Missing);
     };
@@ -328,7 +330,7 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
     co_return std::move(failure).error();
   }
   // 3. Metadata: the file is complete.
-  co_return co_await finishFile(ctx, *prepared, pumped, *committed);
+  co_return co_await finishFile(ctx, file, pumped, *committed);
 }
 
 }  // namespace plik

@@ -19,7 +19,7 @@ using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 
-constexpr size_t kChunk = 256 * 1024;
+constexpr size_t kChunk = 1024 * 1024;
 
 Error notAvailable(const File& f) {
   return Error::notFound("file " + f.name + " (" + f.id + ") is not available : " +

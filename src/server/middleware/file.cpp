@@ -7,13 +7,20 @@ namespace plik::middleware {
 boost::asio::awaitable<Status> file(Context& ctx) {
   const std::string& id = ctx.var("fileID");
   auto& meta = ctx.svc.meta;
-  auto job0 = [&meta, id] { return meta.getFile(id); };
-  auto r = co_await blocking(ctx, job0);
-  if (!r.ok()) co_return std::move(r).error();
-  if (!r->has_value() || (**r).uploadId != ctx.upload->id)
+  std::optional<File> found;
+  if (ctx.prefetchedFile) {  // fetched with the upload (middleware/upload.cpp)
+    found = std::move(*ctx.prefetchedFile);
+    ctx.prefetchedFile.reset();
+  } else {
+    auto job0 = [&meta, &id] { return meta.getFile(id); };
+    auto r = co_await blocking(ctx, job0);
+    if (!r.ok()) co_return std::move(r).error();
+    found = std::move(*r);
+  }
+  if (!found || found->uploadId != ctx.upload->id)
     co_return Error::notFound("file " + id + " not found");
-  if ((**r).name != ctx.var("filename")) co_return Error::badRequest("invalid file name");
-  ctx.file = std::move(**r);
+  if (found->name != ctx.var("filename")) co_return Error::badRequest("invalid file name");
+  ctx.file = std::move(found);
   co_return Status{};
 }
 

@@ -10,9 +10,27 @@ namespace plik::middleware {
 boost::asio::awaitable<Status> upload(Context& ctx) {
   const std::string& id = ctx.var("uploadID");
   auto& meta = ctx.svc.meta;
-  auto job0 = [&meta, id] { return meta.getUpload(id, false); };
+  // Routes with a file id also need its row: fetch both in one pool round trip (a small
+  // download then costs one hand-off to the pool instead of two).
+  auto fileVar = ctx.req.vars.find("fileID");
+  std::string fileId = fileVar == ctx.req.vars.end() ? std::string() : fileVar->second;
+  auto prefetched = std::make_unique<std::optional<File>>();
+  auto* slot = prefetched.get();
+  bool prefetchOk = false;
+  auto job0 = [&meta, &id, &fileId, slot, &prefetchOk] {
+    auto up = meta.getUpload(id, false);
+    if (up.ok() && up->has_value() && !fileId.empty()) {
+      auto f = meta.getFile(fileId);
+      if (f.ok()) {
+        *slot = std::move(*f);
+        prefetchOk = true;
+      }
+    }
+    return up;
+  };
   auto r = co_await blocking(ctx, job0);
   if (!r.ok()) co_return std::move(r).error();
+  if (prefetchOk) ctx.prefetchedFile = std::move(prefetched);
   if (!r->has_value()) co_return Error::notFound("upload " + id + " not found");
   Upload up = std::move(**r);
   auto at = now();

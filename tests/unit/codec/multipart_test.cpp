@@ -383,6 +383,34 @@ TEST(MultipartParser, LargePartInFewDataSteps) {
   EXPECT_LE(chunked.dataSteps, 12u);
 }
 
+// Big buffers: data full of near-miss delimiters (every prefix of
+// "\r\n--boundary", and the boundary with one byte changed at each position) must pass through
+// intact, and the real delimiter must be found at every offset relative to the read chunks.
+TEST(MultipartParser, NearMissDelimitersInLargeBuffers) {
+  const std::string delim = "\r\n--" + kB;
+  std::string data;
+  std::mt19937 rng(99);
+  for (int round = 0; round < 40; ++round) {
+    for (size_t k = 1; k < delim.size(); ++k) {
+      data += delim.substr(0, k);
+      for (int j = 0; j < 50; ++j) data += static_cast<char>('a' + rng() % 26);
+    }
+    for (size_t k = 0; k < delim.size(); ++k) {
+      std::string near = delim;
+      near[k] = near[k] == 'x' ? 'y' : 'x';
+      data += near;
+      data += static_cast<char>(rng());
+    }
+  }
+  std::string body = "--" + kB + "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n" +
+                     data + delim + "--\r\n";
+  const std::string expected = "B(file||-|)D[" + data + "]EDone";
+  EXPECT_EQ(runWhole(body, kB), expected);
+  for (size_t chunk : {4096u, 4099u, 8191u, 65536u, 65537u}) {
+    EXPECT_EQ(run(body, kB, [chunk] { return chunk; }), expected) << "chunk " << chunk;
+  }
+}
+
 TEST(MultipartBoundary, ParsesContentType) {
   EXPECT_EQ(multipartBoundary("multipart/form-data; boundary=abc"), "abc");
   EXPECT_EQ(multipartBoundary("Multipart/Form-Data; BOUNDARY=\"a b:c\""), "a b:c");
