@@ -3,6 +3,8 @@
 // sendfile, and one watchdog timer per connection instead of a timer per operation.
 #include "http/server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -42,6 +44,7 @@ namespace {
 constexpr size_t kInitialBuffer = 4096;
 constexpr size_t kIdleShrink = 64 * 1024;
 constexpr size_t kMaxChunkLine = 4096;
+constexpr int64_t kCorkMin = 256 * 1024;         // sendFile() corks regions at least this big
 constexpr size_t kGreedyReadMin = 64 * 1024;     // readSocket() reads on while this much room
 constexpr size_t kShrinkSlack = 128;               // room left by shrinkToFit()
 constexpr size_t kMaxBodyBuffer = 4 * 1024 * 1024;  // fill() never grows the buffer beyond
@@ -727,6 +730,20 @@ awaitable<Status> Connection::sendFile(int fd, int64_t offset, int64_t length) {
   if (chunkedResponse_) co_return Error::internal("sendFile needs a Content-Length response");
   off_t off = offset;
   int64_t left = length;
+  // Like nginx's tcp_nopush: while a file region goes out, only full segments are sent; the
+  // cork is removed at the end (which flushes the tail).
+  const int fdSock = socket_.native_handle();
+  int one = 1, zero = 0;
+  const bool corked = length >= kCorkMin &&
+                      ::setsockopt(fdSock, IPPROTO_TCP, TCP_CORK, &one, sizeof one) == 0;
+  struct Uncork {
+    int fd;
+    bool on;
+    int* zero;
+    ~Uncork() {
+      if (on) ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, zero, sizeof *zero);
+    }
+  } uncork{fdSock, corked, &zero};
   while (left > 0) {
     ssize_t n = ::sendfile(socket_.native_handle(), fd, &off,
                            static_cast<size_t>(std::min<int64_t>(left, 1 << 30)));
