@@ -67,8 +67,9 @@ case "${1:-}" in
     chromium_pkg
     build
     (cd "$WEBUI" && npx vitest run)
-    (cd "$WEBUI" && PLIKD="$(cd "$(dirname "$PLIKD_BIN")" && pwd)/$(basename "$PLIKD_BIN")" \
-      node --test --test-concurrency=1 tests/browser/)
+    # Absolute path, resolved here (from the repository root) before changing directory.
+    PLIKD_ABS="$(cd "$(dirname "$PLIKD_BIN")" && pwd)/$(basename "$PLIKD_BIN")"
+    (cd "$WEBUI" && PLIKD="$PLIKD_ABS" node --test --test-concurrency=1 tests/browser/)
     ;;
   *)
     echo "usage: $0 setup|build|test [PATH_TO_PLIKD]" >&2
