@@ -149,6 +149,7 @@ class Connection final : public BodyReader, public ResponseWriter,
 
   void touch() { lastActivity_ = SteadyClock::now(); }
   bool peerHungUp() const;
+  void reallocate(size_t ncap);
   void grow(size_t need);
   void compact();
   void armWatchdog();  // (re)starts the watchdog timer; its callback runs onWatchdog()
@@ -269,13 +270,10 @@ void Connection::close() {
   watchdogTimer_.cancel();
 }
 
-void Connection::grow(size_t need) {
-  if (need <= cap_) return;
-  // Small steps double (amortised); a big reserve() gets what it asked for, not twice that.
-  size_t ncap = std::max(need, cap_ * 2);
+// Moves the live region [cBeg_, rawEnd_) to the front of a new buffer of ncap bytes.
+void Connection::reallocate(size_t ncap) {
   std::unique_ptr<char[]> nb(new char[ncap]);
-  // Keep only the live region [cBeg_, rawEnd_).
-  size_t live = rawEnd_ - cBeg_;
+  const size_t live = rawEnd_ - cBeg_;
   std::memcpy(nb.get(), buf_.get() + cBeg_, live);
   cEnd_ -= cBeg_;
   rawPos_ -= cBeg_;
@@ -285,18 +283,16 @@ void Connection::grow(size_t need) {
   cap_ = ncap;
 }
 
+void Connection::grow(size_t need) {
+  if (need <= cap_) return;
+  // Small steps double (amortised); a big reserve() gets what it asked for, not twice that.
+  reallocate(std::max(need, cap_ * 2));
+}
+
 void Connection::shrinkToFit() {
   const size_t live = rawEnd_ - cBeg_;
   const size_t ncap = std::max(live + kShrinkSlack, kShrinkSlack * 2);
-  if (ncap >= cap_) return;
-  std::unique_ptr<char[]> nb(new char[ncap]);
-  std::memcpy(nb.get(), buf_.get() + cBeg_, live);
-  cEnd_ -= cBeg_;
-  rawPos_ -= cBeg_;
-  rawEnd_ -= cBeg_;
-  cBeg_ = 0;
-  buf_ = std::move(nb);
-  cap_ = ncap;
+  if (ncap < cap_) reallocate(ncap);
 }
 
 void Connection::compact() {

@@ -1,6 +1,7 @@
 // PostgreSQL implementation of the metadata seam (see postgres_backend.hpp). Every value goes
 // through PQexecParams parameters (text format); the SQL strings are constants.
 #include "metadata/postgres/postgres_backend.hpp"
+#include "metadata/list_cursor.hpp"
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -104,62 +105,6 @@ constexpr int kTxAttempts = 5;
 int64_t toNs(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint fromNs(int64_t ns) { return TimePoint(std::chrono::nanoseconds(ns)); }
 
-// --- cursor: base64url("<created_at ns>:<id>"), the same format as the SQLite backend ----------
-
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64UrlEncode(std::string_view in) {
-  std::string out;
-  uint32_t buf = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buf = (buf << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kB64[(buf >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kB64[(buf << (6 - bits)) & 0x3f]);
-  return out;
-}
-
-std::optional<std::string> base64UrlDecode(std::string_view in) {
-  std::string out;
-  uint32_t buf = 0;
-  int bits = 0;
-  for (char c : in) {
-    const char* p = c ? std::strchr(kB64, c) : nullptr;
-    if (!p) return std::nullopt;
-    buf = (buf << 6) | static_cast<uint32_t>(p - kB64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buf >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
-std::string encodeCursor(const Upload& u) {
-  return base64UrlEncode(std::to_string(toNs(u.createdAt)) + ":" + u.id);
-}
-
-std::optional<std::pair<int64_t, std::string>> decodeCursor(const std::string& cursor) {
-  auto raw = base64UrlDecode(cursor);
-  if (!raw) return std::nullopt;
-  auto colon = raw->find(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
-  int64_t ns = 0;
-  bool neg = (*raw)[0] == '-';
-  if (neg && colon == 1) return std::nullopt;
-  for (size_t i = neg ? 1 : 0; i < colon; ++i) {
-    char c = (*raw)[i];
-    if (c < '0' || c > '9') return std::nullopt;
-    ns = ns * 10 + (c - '0');
-  }
-  return std::make_pair(neg ? -ns : ns, raw->substr(colon + 1));
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
@@ -977,7 +922,7 @@ Result<int64_t> PostgresBackend::deleteOrphanFiles() {
 Result<UploadPage> PostgresBackend::listUploads(const UploadListQuery& q) {
   std::optional<std::pair<int64_t, std::string>> after;
   if (!q.after.empty()) {
-    after = decodeCursor(q.after);
+    after = decodeListCursor(q.after);
     if (!after) return Error::badRequest("invalid cursor");
   }
   const int limit = q.limit > 0 ? q.limit : kDefaultPageSize;
@@ -1017,7 +962,7 @@ Result<UploadPage> PostgresBackend::listUploads(const UploadListQuery& q) {
     page.results = readUploads(r.value());
     if (page.results.size() > static_cast<size_t>(limit)) {
       page.results.resize(static_cast<size_t>(limit));
-      page.next = encodeCursor(page.results.back());
+      page.next = encodeListCursor(page.results.back());
     }
     if (auto s = fillFiles(c, page.results); !s.ok()) return std::move(s).error();
     return page;

@@ -12,6 +12,7 @@
 #include <utility>
 #include <variant>
 
+#include "metadata/list_cursor.hpp"
 #include "metadata/migrations.hpp"
 
 namespace plik {
@@ -34,61 +35,6 @@ bool isMemoryPath(const std::string& p) {
          p.rfind("file::memory:", 0) == 0;
 }
 
-// --- cursor: base64url("<created_at ns>:<id>") -------------------------------------------------
-
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64UrlEncode(std::string_view in) {
-  std::string out;
-  uint32_t buf = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buf = (buf << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kB64[(buf >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kB64[(buf << (6 - bits)) & 0x3f]);
-  return out;
-}
-
-std::optional<std::string> base64UrlDecode(std::string_view in) {
-  std::string out;
-  uint32_t buf = 0;
-  int bits = 0;
-  for (char c : in) {
-    const char* p = c ? std::strchr(kB64, c) : nullptr;
-    if (!p) return std::nullopt;
-    buf = (buf << 6) | static_cast<uint32_t>(p - kB64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buf >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
-std::string encodeCursor(const Upload& u) {
-  return base64UrlEncode(std::to_string(toNs(u.createdAt)) + ":" + u.id);
-}
-
-std::optional<std::pair<int64_t, std::string>> decodeCursor(const std::string& cursor) {
-  auto raw = base64UrlDecode(cursor);
-  if (!raw) return std::nullopt;
-  auto colon = raw->find(':');
-  if (colon == std::string::npos || colon == 0) return std::nullopt;
-  int64_t ns = 0;
-  bool neg = (*raw)[0] == '-';
-  for (size_t i = neg ? 1 : 0; i < colon; ++i) {
-    char c = (*raw)[i];
-    if (c < '0' || c > '9') return std::nullopt;
-    ns = ns * 10 + (c - '0');
-  }
-  return std::make_pair(neg ? -ns : ns, raw->substr(colon + 1));
-}
 
 }  // namespace
 
@@ -742,7 +688,7 @@ Result<int64_t> SqliteBackend::deleteOrphanFiles() {
 Result<UploadPage> SqliteBackend::listUploads(const UploadListQuery& q) {
   std::optional<std::pair<int64_t, std::string>> after;
   if (!q.after.empty()) {
-    after = decodeCursor(q.after);
+    after = decodeListCursor(q.after);
     if (!after) return Error::badRequest("invalid cursor");
   }
   const int limit = q.limit > 0 ? q.limit : kDefaultPageSize;
@@ -785,7 +731,7 @@ Result<UploadPage> SqliteBackend::listUploads(const UploadListQuery& q) {
   }
   if (page.results.size() > static_cast<size_t>(limit)) {
     page.results.resize(static_cast<size_t>(limit));
-    page.next = encodeCursor(page.results.back());
+    page.next = encodeListCursor(page.results.back());
   }
   if (auto s = fillFiles(c, page.results); !s.ok()) return std::move(s).error();
   if (auto s = tx.commit(); !s.ok()) return std::move(s).error();

@@ -447,18 +447,7 @@ class SqliteHarness final : public BackendHarness {
     sqlite3_close(db);
   }
   std::string rawQuery(const std::string& sql, const std::string& name) override {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(path(name).c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
-    std::string out;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-      auto p = sqlite3_column_text(st, 0);
-      out = p ? reinterpret_cast<const char*>(p) : "NULL";
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
+    return sqliteScalar(path(name), sql);
   }
   std::string tableExistsSql(const std::string& table) const override {
     return "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + table + "'";
@@ -508,6 +497,21 @@ class PostgresHarness final : public BackendHarness {
 };
 
 }  // namespace
+
+std::string sqliteScalar(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+  std::string out;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    auto p = sqlite3_column_text(st, 0);
+    out = p ? reinterpret_cast<const char*>(p) : "NULL";
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
 
 std::unique_ptr<BackendHarness> makeHarness(const std::string& kind) {
   if (kind == "postgres") return std::make_unique<PostgresHarness>();

@@ -94,6 +94,10 @@ std::string pgQuery(const std::string& url, const std::string& sql,
                     bool disableForeignKeys = false);
 
 // One backend kind, with databases addressed by short names private to this test.
+// First column of the first row of `sql` on the SQLite file at `path` ("NULL" for NULL, "" when
+// no row); test failures on open/prepare errors.
+std::string sqliteScalar(const std::string& path, const std::string& sql);
+
 class BackendHarness {
  public:
   virtual ~BackendHarness() = default;

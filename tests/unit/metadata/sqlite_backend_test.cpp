@@ -37,20 +37,7 @@ class SqliteBackendTest : public ::testing::Test {
 
   std::string path(const std::string& name = "plik.db") { return (dir_ / name).string(); }
 
-  std::string rawQuery(const std::string& sql) {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
-    std::string out;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-      auto p = sqlite3_column_text(st, 0);
-      out = p ? reinterpret_cast<const char*>(p) : "NULL";
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return out;
-  }
+  std::string rawQuery(const std::string& sql) { return plik::testing::sqliteScalar(path(), sql); }
 
   fs::path dir_;
   std::unique_ptr<SqliteBackend> db_;
