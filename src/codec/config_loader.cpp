@@ -100,6 +100,8 @@ const std::vector<Field>& fields() {
       {"StreamTimeout", &Config::streamTimeout},
       {"Threads", &Config::threads},
       {"CleaningInterval", &Config::cleaningInterval},
+      {"InstanceURL", &Config::instanceUrl},
+      {"LeaseInterval", &Config::leaseInterval},
       {"ReadTimeout", &Config::readTimeout},
       {"MaxHeaderSize", &Config::maxHeaderSize},
   };
@@ -577,6 +579,11 @@ void initializeConfig(Config& c) {
   checkRange("Threads", c.threads, 0, 1024);
   checkRange("MaxFilePerUpload", c.maxFilePerUpload, 0, INT_MAX);
   checkRange("ReadTimeout", c.readTimeout, 0, INT64_MAX);
+  checkRange("LeaseInterval", c.leaseInterval, 1, 3600);
+  if (!c.instanceUrl.empty() && c.instanceUrl.rfind("http://", 0) != 0 &&
+      c.instanceUrl.rfind("https://", 0) != 0)
+    throw ConfigError("invalid InstanceURL " + c.instanceUrl + " : expected http://host:port");
+  while (!c.instanceUrl.empty() && c.instanceUrl.back() == '/') c.instanceUrl.pop_back();
   checkRange("MaxHeaderSize", c.maxHeaderSize, 1024, 64 * 1024 * 1024);
 }
 

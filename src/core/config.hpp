@@ -97,6 +97,12 @@ struct Config {
   // Our additions (documented in docs/compat.md).
   int threads = 0;                     // network threads, 0 = number of cores
   int64_t cleaningInterval = 0;        // seconds; 0 = random 300..599 like Plik, <0 = never
+  // How other instances reach this one (cross-instance stream relay) and how the database
+  // names it (files.instance). "" = http(s)://<ListenAddress, or the host name for 0.0.0.0>:<ListenPort>.
+  std::string instanceUrl;
+  // Seconds between this instance's lease refreshes of the files it is receiving; files whose
+  // lease is 6 intervals old (their instance died) go back to `missing` in any instance's cleaner.
+  int64_t leaseInterval = 5;
   int64_t readTimeout = 60;            // seconds a client may stay silent mid-request (slowloris)
   int64_t maxHeaderSize = 16384;       // bytes of request line + headers
 

@@ -31,6 +31,9 @@ struct File {
   int64_t size = 0;  // declared size, replaced by the received byte count
   std::string reference;
   std::string backendDetails;  // opaque data-backend state (never serialised)
+  // While `uploading`: the instance receiving it (its InstanceURL), so that another instance can
+  // relay a stream from it or reset it after a crash. Never serialised, "" otherwise.
+  std::string instance;
   TimePoint createdAt{};
 };
 

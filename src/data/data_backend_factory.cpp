@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "data/file/file_backend.hpp"
+#include "data/s3/s3_backend.hpp"
+#include "data/swift/swift_backend.hpp"
 
 namespace plik {
 
@@ -45,6 +47,15 @@ Result<std::unique_ptr<DataBackend>> openDataBackend(
       return Error::internal("unable to initialize data backend", e.what());
     }
   }
+  if (name == "swift") {
+    try {
+      return std::unique_ptr<DataBackend>(
+          std::make_unique<SwiftBackend>(SwiftConfig::fromMap(cfg)));
+    } catch (const std::exception& e) {
+      return Error::internal("unable to initialize data backend", e.what());
+    }
+  }
+  if (name == "s3") return openS3Backend(cfg);
   return Error::internal("invalid data backend " + name);
 }
 

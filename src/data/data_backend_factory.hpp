@@ -11,8 +11,9 @@
 
 namespace plik {
 
-// name: "file" (s3 and swift come later). cfg: DataBackendConfig keys as written in plikd.cfg,
-// matched case-insensitively like Go's mapstructure ("Directory" for "file", default "files").
+// name: "file", "s3" (docs/s3.md) or "swift" (docs/swift.md). cfg: DataBackendConfig keys as
+// written in plikd.cfg, matched case-insensitively like Go's mapstructure ("Directory" for
+// "file", default "files").
 // Errors: unknown name -> "invalid data backend <name>"; unusable directory -> its reason.
 Result<std::unique_ptr<DataBackend>> openDataBackend(const std::string& name,
                                                      const std::map<std::string, std::string>& cfg);

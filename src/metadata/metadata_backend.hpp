@@ -73,6 +73,13 @@ class MetadataBackend {
   // Crash recovery: files left `uploading` by `instance` go back to `missing`; returns them
   // (their partial data must be removed by the caller).
   virtual Result<std::vector<File>> resetInterruptedUploads(const std::string& instance) = 0;
+  // The lease of a receiving instance: refreshes updated_at of the files `instance` has
+  // `uploading` and returns their ids (a file missing from the answer was taken away from it:
+  // removed, cancelled by another instance or reset). Called every LeaseInterval.
+  virtual Result<std::vector<std::string>> renewUploadLease(const std::string& instance) = 0;
+  // Files `uploading` whose lease was last renewed before `before` (their instance died) go back
+  // to `missing`; returns them (their partial data must be removed by the caller).
+  virtual Result<std::vector<File>> resetExpiredLeases(TimePoint before) = 0;
 
   // --- cleaning (safe to run concurrently from several instances) ---
   virtual Result<int64_t> softDeleteExpiredUploads(TimePoint at) = 0;

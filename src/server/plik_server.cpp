@@ -22,6 +22,7 @@
 #include "http/server.hpp"
 #include "server/blocking.hpp"
 #include "server/dispatcher.hpp"
+#include "server/upload_lease.hpp"
 
 namespace plik {
 
@@ -47,6 +48,23 @@ struct PlikServer::Impl {
   bool stopped = false;
   asio::steady_timer cleanTimer{ioc};
   asio::steady_timer statsTimer{ioc};
+  asio::steady_timer leaseTimer{ioc};
+
+  asio::awaitable<void> leaseLoop() {
+    const auto every = std::chrono::seconds(config.leaseInterval);
+    for (;;) {
+      leaseTimer.expires_after(every);
+      boost::system::error_code ec;
+      co_await leaseTimer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      auto job2 = [this, every] {
+        return runLeaseRound(*meta, *data, *streams, services->instanceId,
+                             every * kLeaseExpiryIntervals);
+      };
+      auto r = co_await runBlocking(pool, job2);
+      if (!r.ok()) spdlog::warn("upload lease renewal failed : {} {}", r.error().message, r.error().detail);
+    }
+  }
 
   asio::awaitable<void> cleanerLoop() {
     std::mt19937 rng(std::random_device{}());
@@ -83,6 +101,19 @@ struct PlikServer::Impl {
   }
 };
 
+std::string instanceUrlOf(const Config& cfg, uint16_t port) {
+  if (!cfg.instanceUrl.empty()) return cfg.instanceUrl;
+  std::string host = cfg.listenAddress;
+  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") {
+    char name[256] = {0};
+    ::gethostname(name, sizeof name - 1);
+    host = name;
+  } else if (host.find(':') != std::string::npos && host.front() != '[') {
+    host = "[" + host + "]";
+  }
+  return std::string(cfg.sslEnabled ? "https://" : "http://") + host + ":" + std::to_string(port);
+}
+
 PlikServer::PlikServer(Config cfg) : impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
   d.config = std::move(cfg);
@@ -98,9 +129,7 @@ PlikServer::PlikServer(Config cfg) : impl_(std::make_unique<Impl>()) {
   d.data = std::move(data).value();
   d.streams = std::make_unique<StreamRegistry>(std::chrono::seconds(d.config.streamTimeout));
 
-  char host[256] = {0};
-  ::gethostname(host, sizeof host - 1);
-  std::string instance = std::string(host) + ":" + std::to_string(d.config.listenPort);
+  std::string instance = instanceUrlOf(d.config, static_cast<uint16_t>(d.config.listenPort));
   d.services = std::unique_ptr<Services>(
       new Services{d.config, *d.meta, *d.data, *d.streams, d.pool, d.metrics, instance});
 
@@ -114,7 +143,9 @@ PlikServer::PlikServer(Config cfg) : impl_(std::make_unique<Impl>()) {
   if (d.config.dataBackend == "file") {
     auto dir = d.config.dataBackendConfig.count("Directory") ? d.config.dataBackendConfig.at("Directory")
                                                              : std::string("files");
-    auto n = FileBackend::removeStalePartFiles(dir);
+    // Younger part files may belong to another instance sharing the directory; this
+    // instance's own interrupted uploads were removed by file just above.
+    auto n = FileBackend::removeStalePartFiles(dir, std::chrono::hours(1));
     if (n > 0) spdlog::info("removed {} partial file(s) left by an interrupted upload", n);
   }
 }
@@ -141,6 +172,9 @@ Result<uint16_t> PlikServer::start() {
   auto port = d.http->listen(d.config.listenAddress, static_cast<uint16_t>(d.config.listenPort));
   if (!port.ok()) return std::move(port).error();
   d.port = *port;
+  // Port 0 (tests): the instance is named after the port actually bound.
+  if (d.config.instanceUrl.empty() && d.config.listenPort == 0)
+    d.services->instanceId = instanceUrlOf(d.config, d.port);
   if (d.config.metricsPort > 0) {
     auto* metrics = &d.metrics;
     d.metricsHttp = std::make_unique<http::HttpServer>(
@@ -158,6 +192,7 @@ Result<uint16_t> PlikServer::start() {
   d.http->start();
   asio::co_spawn(d.ioc, d.cleanerLoop(), asio::detached);
   asio::co_spawn(d.ioc, d.statsLoop(), asio::detached);
+  asio::co_spawn(d.ioc, d.leaseLoop(), asio::detached);
   d.work.emplace(d.ioc.get_executor());
   int n = d.config.threads > 0 ? d.config.threads
                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -183,6 +218,7 @@ void PlikServer::stop() {
   asio::post(d.ioc, [&d] {
     d.cleanTimer.cancel();
     d.statsTimer.cancel();
+    d.leaseTimer.cancel();
   });
   // Give in-flight responses a moment to end, then stop the loop.
   for (int i = 0; i < 50 && d.http && d.http->connectionCount() > 0; ++i)

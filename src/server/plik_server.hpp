@@ -35,6 +35,10 @@ class PlikServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// How this instance names itself in the database and how other instances reach it: InstanceURL,
+// or http(s)://<ListenAddress, the host name for a wildcard address>:<port>.
+std::string instanceUrlOf(const Config& cfg, uint16_t port);
+
 // One cleaning pass (spec §8.9), synchronous: for `plikd clean` and the periodic cleaner.
 struct CleanResult {
   int64_t removedUploads = 0, deletedFiles = 0, deletedUploads = 0, orphanFiles = 0;

@@ -21,7 +21,7 @@ struct Services {
   StreamRegistry& streams;
   asio::thread_pool& pool;
   Metrics& metrics;
-  std::string instanceId;  // identifies this process in the database (crash recovery)
+  std::string instanceId;  // this instance's URL: files.instance, where other instances relay from
   std::string version = "1.3.8";
   int64_t buildDate = 0;
 };

@@ -285,7 +285,9 @@ asio::awaitable<Result<File>> finishFile(Context& ctx, File& file, const PumpRes
   };
   auto done = co_await blocking(ctx, job6);
   if (!done.ok() || !*done) {
-    // The upload was removed or expired meanwhile: drop the bytes we just stored.
+    // The upload was removed or expired meanwhile: drop the bytes we just stored (with the
+    // backend details commit() returned: a segmented Swift object needs them).
+    file.backendDetails = backendDetails;
     if (!up.stream) (void)co_await ctx.svc.data.remove(file);
     if (!done.ok()) co_return std::move(done).error();
     co_return Error::internal("unable to update file metadata", "file status changed during upload");

@@ -5,6 +5,12 @@
 source "$(dirname "$0")/lib.sh" "$@"
 
 T="$E2E_TMP"
+# A fixed port: the restarted server is the same instance (InstanceURL http://127.0.0.1:PORT),
+# so it resets its own interrupted uploads at start-up. (Another instance would reset them too,
+# once their lease expires: test_stream_any_instance.sh.)
+e2e_write_config srv
+PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+sed -i "s/^ListenPort .*/ListenPort = $PORT/" "$(e2e_dir srv)/plikd.cfg"
 e2e_start srv
 U="$(e2e_url srv)"
 FILES="$(e2e_dir srv)/files"

@@ -298,6 +298,7 @@ asio::awaitable<Status> FileBackend::remove(const File& file) {
 Status FileBackend::removeBlocking(const File& file) {
   std::string path = pathOf(file);
   if (path.empty()) return {};  // such an id never had data here
+  removePartFilesOf(path);  // an interrupted upload's leftovers (crash, dead instance)
   if (int err = unlinkAndPruneParent(path); err != 0) {
     return Error::internal("unable to remove file from data backend", errnoText(err));
   }
@@ -310,8 +311,21 @@ Status FileBackend::removeBlocking(const File& file) {
   return {};
 }
 
-size_t FileBackend::removeStalePartFiles(const std::string& directory) {
+void FileBackend::removePartFilesOf(const std::string& path) {
+  std::string dir = parentOf(path);
+  std::string prefix = path.substr(dir.size() + 1) + ".part.";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name.substr(0, prefix.size()) == prefix) ::unlink((dir + "/" + std::string(name)).c_str());
+  }
+  ::closedir(d);
+}
+
+size_t FileBackend::removeStalePartFiles(const std::string& directory, std::chrono::seconds minAge) {
   size_t removed = 0;
+  const auto cutoff = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() - minAge);
   DIR* d = ::opendir(directory.c_str());
   if (d == nullptr) return 0;
   std::string base = directory;
@@ -323,8 +337,9 @@ size_t FileBackend::removeStalePartFiles(const std::string& directory) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) {
-      removed += removeStalePartFiles(path);
-    } else if (S_ISREG(st.st_mode) && name.find(".part.") != std::string_view::npos) {
+      removed += removeStalePartFiles(path, minAge);
+    } else if (S_ISREG(st.st_mode) && name.find(".part.") != std::string_view::npos &&
+               st.st_mtime <= cutoff) {
       if (::unlink(path.c_str()) == 0) ++removed;
     }
   }

@@ -13,6 +13,7 @@
 // loss may lose the tail of recently committed files; `syncOnCommit` trades speed for that.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 
@@ -32,6 +33,7 @@ class FileBackend : public DataBackend {
   asio::awaitable<Result<std::unique_ptr<DataReader>>> open(const File& file, int64_t offset,
                                                             int64_t length) override;
   asio::awaitable<Status> remove(const File& file) override;
+  // Also deletes the file's partial `.part.*` data left by an interrupted upload.
   Status removeBlocking(const File& file) override;
 
   const std::string& directory() const { return directory_; }
@@ -41,12 +43,17 @@ class FileBackend : public DataBackend {
   std::string pathOf(const File& file) const;
   std::string legacyPathOf(const File& file) const;
 
-  // Deletes every regular file whose name contains ".part." under `directory` (recursively):
-  // uploads interrupted by a crash. Run at start-up before serving. Returns how many were removed;
-  // a missing directory counts as 0.
-  static size_t removeStalePartFiles(const std::string& directory);
+  // Deletes every regular file whose name contains ".part." under `directory` (recursively) and
+  // that was not modified for minAge: orphans of interrupted uploads. Run at start-up before
+  // serving. On a directory shared by several instances, younger ones may be uploads in flight
+  // elsewhere: the partial files of this instance's own interrupted uploads (and of dead
+  // instances, whose leases expire) go through removeBlocking() instead. Returns how many were
+  // removed; a missing directory counts as 0.
+  static size_t removeStalePartFiles(const std::string& directory, std::chrono::seconds minAge);
 
  private:
+  static void removePartFilesOf(const std::string& path);
+
   std::string directory_;  // without trailing '/'
   bool syncOnCommit_;
 };

@@ -50,6 +50,7 @@ struct StreamState {
   std::mutex mu;
 
   bool hasUploader = false;    // a writer was opened for this stream
+  uint64_t uploaderMark = 0;   // the registry's mark when the writer was opened
   bool hasDownloader = false;  // a reader attached (waiting for the uploader or transferring)
   bool closed = false;         // finished or failed: no longer joinable, errors are final
   bool eof = false;            // writer committed: once `pending` is drained, read() returns 0
@@ -101,6 +102,7 @@ struct StreamRegistry::Impl {
   mutable std::mutex mu;
   std::unordered_map<std::string, std::shared_ptr<StreamState>> streams;  // guarded by mu
   bool stopped = false;                                                   // guarded by mu
+  uint64_t nextMark = 1;                                                  // guarded by mu
 
   AsyncSignal::Deadline deadlineFromNow() const {
     if (timeout.count() <= 0) return std::nullopt;
@@ -411,6 +413,7 @@ Result<std::unique_ptr<DataWriter>> StreamRegistry::openUploader(const std::stri
         if (it->second->hasUploader) return conflictUploader();
         st = it->second;  // a downloader is waiting for us
         st->hasUploader = true;
+        st->uploaderMark = impl_->nextMark++;
         if (st->readerWaiting) {
           st->readerWaiting = false;
           wakeReader = true;
@@ -420,6 +423,7 @@ Result<std::unique_ptr<DataWriter>> StreamRegistry::openUploader(const std::stri
     if (!st) {
       st = std::make_shared<StreamState>(fileId);
       st->hasUploader = true;
+      st->uploaderMark = impl_->nextMark++;
       st->writerDeadline = impl_->deadlineFromNow();
       impl_->streams.insert_or_assign(fileId, st);
     }
@@ -530,6 +534,21 @@ void StreamRegistry::shutdown() {
     }
     st->notifyBoth();
   }
+}
+
+uint64_t StreamRegistry::mark() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->nextMark;
+}
+
+std::vector<std::string> StreamRegistry::uploadersOpenedBefore(uint64_t mark) const {
+  std::vector<std::string> ids;
+  std::lock_guard lk(impl_->mu);
+  for (const auto& [id, st] : impl_->streams) {
+    std::lock_guard sl(st->mu);
+    if (st->hasUploader && !st->closed && st->uploaderMark < mark) ids.push_back(id);
+  }
+  return ids;
 }
 
 size_t StreamRegistry::activeCount() const {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "data/data_backend.hpp"
 
@@ -84,6 +85,12 @@ class StreamRegistry {
 
   // Ends every stream with 503 on both sides; later openUploader/attachDownloader fail at once.
   void shutdown();
+
+  // The lease check (server/upload_lease): mark() before asking the database which files this
+  // instance still owns, then uploadersOpenedBefore(mark) lists the live uploaders that were
+  // already registered then, so a stream opened meanwhile is never mistaken for a stale one.
+  uint64_t mark() const;
+  std::vector<std::string> uploadersOpenedBefore(uint64_t mark) const;
 
   // Number of registered streams (an uploader and/or a downloader waiting or transferring).
   size_t activeCount() const;

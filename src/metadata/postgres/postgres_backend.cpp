@@ -97,7 +97,7 @@ constexpr const char* kUploadColumns =
     "id, ttl, extend_ttl, remote_ip, comments, upload_token, user_id, token, stream, one_shot, "
     "removable, protected_by_password, login, password, created_at, expire_at, deleted_at";
 constexpr const char* kFileColumns =
-    "id, upload_id, name, status, md5, type, size, reference, backend_details, created_at";
+    "id, upload_id, name, status, md5, type, size, reference, backend_details, created_at, instance";
 constexpr int kDefaultPageSize = 20;
 constexpr int kForEachBatch = 100;
 constexpr int kTxAttempts = 5;
@@ -365,6 +365,7 @@ Result<std::vector<File>> readFiles(const Rows& r) {
     f.reference = r.text(row, c++);
     f.backendDetails = r.text(row, c++);
     f.createdAt = fromNs(r.i64(row, c++));
+    f.instance = r.text(row, c++);
     out.push_back(std::move(f));
   }
   return out;
@@ -843,6 +844,32 @@ Result<std::vector<File>> PostgresBackend::resetInterruptedUploads(const std::st
                                 "RETURNING ") +
                         kFileColumns,
                     Params::of(now(), instance), "unable to reset interrupted uploads");
+}
+
+Result<std::vector<std::string>> PostgresBackend::renewUploadLease(const std::string& instance) {
+  auto lease = acquire();
+  if (!lease.ok()) return std::move(lease).error();
+  auto files = queryFiles(*lease.value(),
+                          std::string("UPDATE files SET updated_at = $1 WHERE status = 'uploading' "
+                                      "AND instance = $2 RETURNING ") +
+                              kFileColumns,
+                          Params::of(now(), instance), "unable to renew upload lease");
+  if (!files.ok()) return std::move(files).error();
+  std::vector<std::string> ids;
+  ids.reserve(files->size());
+  for (auto& f : *files) ids.push_back(std::move(f.id));
+  return ids;
+}
+
+Result<std::vector<File>> PostgresBackend::resetExpiredLeases(TimePoint before) {
+  auto lease = acquire();
+  if (!lease.ok()) return std::move(lease).error();
+  return queryFiles(*lease.value(),
+                    std::string("UPDATE files SET status = 'missing', instance = '', "
+                                "updated_at = $1 WHERE status = 'uploading' AND updated_at < $2 "
+                                "RETURNING ") +
+                        kFileColumns,
+                    Params::of(now(), before), "unable to reset expired upload leases");
 }
 
 // ------------------------------------------------------------------------------------------------

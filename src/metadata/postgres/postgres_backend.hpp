@@ -60,6 +60,8 @@ class PostgresBackend final : public MetadataBackend {
                             const FileUpdate& update) override;
   Result<bool> beginFileUpload(const std::string& fileId, const std::string& instance) override;
   Result<std::vector<File>> resetInterruptedUploads(const std::string& instance) override;
+  Result<std::vector<std::string>> renewUploadLease(const std::string& instance) override;
+  Result<std::vector<File>> resetExpiredLeases(TimePoint before) override;
 
   Result<int64_t> softDeleteExpiredUploads(TimePoint at) override;
   Result<std::vector<File>> filesWithStatus(FileStatus status, int limit) override;

@@ -23,7 +23,7 @@ constexpr const char* kUploadColumns =
     "id, ttl, extend_ttl, remote_ip, comments, upload_token, user_id, token, stream, one_shot, "
     "removable, protected_by_password, login, password, created_at, expire_at, deleted_at";
 constexpr const char* kFileColumns =
-    "id, upload_id, name, status, md5, type, size, reference, backend_details, created_at";
+    "id, upload_id, name, status, md5, type, size, reference, backend_details, created_at, instance";
 constexpr int kDefaultPageSize = 20;
 constexpr int kForEachBatch = 100;
 
@@ -226,6 +226,7 @@ Result<File> readFile(Stmt& s) {
   f.reference = s.text(c++);
   f.backendDetails = s.text(c++);
   f.createdAt = fromNs(s.i64(c++));
+  f.instance = s.text(c++);
   return f;
 }
 
@@ -617,6 +618,40 @@ Result<std::vector<File>> SqliteBackend::resetInterruptedUploads(const std::stri
 
 // ------------------------------------------------------------------------------------------------
 // Cleaning.
+
+Result<std::vector<std::string>> SqliteBackend::renewUploadLease(const std::string& instance) {
+  auto lease = acquire();
+  if (!lease.ok()) return std::move(lease).error();
+  Connection& c = *lease.value();
+  const std::string what = "unable to renew upload lease";
+  auto st = c.stmt(std::string("UPDATE files SET updated_at = ? WHERE status = 'uploading' AND "
+                               "instance = ? RETURNING ") +
+                       kFileColumns,
+                   what);
+  if (!st.ok()) return std::move(st).error();
+  st->args(now(), instance);
+  auto files = collectFiles(c, *st, what);
+  if (!files.ok()) return std::move(files).error();
+  std::vector<std::string> ids;
+  ids.reserve(files->size());
+  for (auto& f : *files) ids.push_back(std::move(f.id));
+  return ids;
+}
+
+Result<std::vector<File>> SqliteBackend::resetExpiredLeases(TimePoint before) {
+  auto lease = acquire();
+  if (!lease.ok()) return std::move(lease).error();
+  Connection& c = *lease.value();
+  const std::string what = "unable to reset expired upload leases";
+  auto st = c.stmt(std::string("UPDATE files SET status = 'missing', instance = '', "
+                               "updated_at = ? WHERE status = 'uploading' AND updated_at < ? "
+                               "RETURNING ") +
+                       kFileColumns,
+                   what);
+  if (!st.ok()) return std::move(st).error();
+  st->args(now(), before);
+  return collectFiles(c, *st, what);
+}
 
 Result<int64_t> SqliteBackend::softDeleteExpiredUploads(TimePoint at) {
   auto lease = acquire();

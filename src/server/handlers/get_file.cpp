@@ -4,12 +4,17 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <optional>
+#include <variant>
 
 #include "codec/http_text.hpp"
 #include "codec/mime_sniff.hpp"
 #include "codec/range.hpp"
 #include "server/handlers/download_headers.hpp"
 #include "server/handlers/handlers.hpp"
+#include "server/stream_relay.hpp"
 #include "server/upload_service.hpp"
 
 namespace plik::handlers {
@@ -44,6 +49,47 @@ asio::awaitable<Status> pump(Context& ctx, DataReader& reader, int64_t length, b
   co_return Status{};
 }
 
+// How long a relayed request waits for the owner's uploader to register (it began its upload
+// in the database a moment before registering here).
+asio::awaitable<std::string> relayGrace() {
+  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::seconds(10));
+  co_await t.async_wait(asio::use_awaitable);
+  co_return std::string();
+}
+
+// Waits for the stream's uploader to register here, but gives up at once if this downloader
+// hangs up meanwhile (so a dead downloader never takes the stream from a live one coming
+// later), and, unless this is a relayed request, relays instead when the uploader turns up on
+// another instance. A relayed request is answered 404 when the owner's uploader is not (or no
+// longer) here after a short grace. Returns null when the request was fully handled.
+asio::awaitable<Result<std::unique_ptr<DataReader>>> waitForUploader(Context& ctx,
+                                                                       const std::string& id,
+                                                                       bool relayed) {
+  ctx.res.setWaiting(true);
+  using Raced = std::variant<Result<std::unique_ptr<DataReader>>, bool, std::string>;
+  std::optional<Raced> raced;
+  if (relayed) {
+    raced.emplace(co_await (ctx.svc.streams.attachDownloader(id) || ctx.res.waitPeerClosed() ||
+                            relayGrace()));
+  } else {
+    raced.emplace(co_await (ctx.svc.streams.attachDownloader(id) || ctx.res.waitPeerClosed() ||
+                            waitForRemoteUploader(ctx, id)));
+  }
+  ctx.res.setWaiting(false);
+  if (raced->index() == 1) {
+    ctx.res.abort();
+    co_return std::unique_ptr<DataReader>();
+  }
+  if (raced->index() == 2) {
+    if (relayed) co_return Error::notFound("stream not found on this instance");
+    std::string owner = std::get<2>(std::move(*raced));
+    auto st = co_await relayStream(ctx, owner);
+    if (!st.ok()) co_return std::move(st).error();
+    co_return std::unique_ptr<DataReader>();
+  }
+  co_return std::get<0>(std::move(*raced));
+}
+
 asio::awaitable<Status> getStream(Context& ctx) {
   File& f = *ctx.file;
   if (f.status != FileStatus::Missing && f.status != FileStatus::Uploading) co_return notAvailable(f);
@@ -55,17 +101,14 @@ asio::awaitable<Status> getStream(Context& ctx) {
     if (st.ok()) st = co_await ctx.res.finish();
     co_return Status{};
   }
-  // Wait for the uploader, but give up at once if this downloader hangs up meanwhile, so a
-  // dead downloader never takes the stream from a live one coming later.
-  ctx.res.setWaiting(true);
-  auto raced = co_await (ctx.svc.streams.attachDownloader(f.id) || ctx.res.waitPeerClosed());
-  ctx.res.setWaiting(false);
-  if (raced.index() == 1) {
-    ctx.res.abort();
-    co_return Status{};
-  }
-  auto reader = std::move(std::get<0>(raced));
+  // The uploader is held by another instance: relay from it (a relayed request never is).
+  const bool relayed = isRelayRequest(ctx);
+  if (!relayed && f.status == FileStatus::Uploading && !f.instance.empty() &&
+      f.instance != ctx.svc.instanceId)
+    co_return co_await relayStream(ctx, f.instance);
+  auto reader = co_await waitForUploader(ctx, f.id, relayed);
   if (!reader.ok()) co_return std::move(reader).error();
+  if (!*reader) co_return Status{};  // the downloader left, or the stream is relayed
   ctx.res.setStatus(200);
   auto st = co_await ctx.res.start(declared > 0 ? std::optional<int64_t>(declared) : std::nullopt);
   if (!st.ok()) co_return st;

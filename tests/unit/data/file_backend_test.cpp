@@ -341,12 +341,15 @@ TEST_F(FileBackendTest, RemoveStalePartFiles) {
   spit(dir_ / "ab" / "abXXXXXXXXXXXXXX.part.123abc", "stale");
   spit(dir_ / "cd" / "cdXXXXXXXXXXXXXX.part.zzz", "stale");
   spit(dir_ / "UP" / "UPLOADxxxxxxxxxx" / "legacyfileidxxxx", "legacy kept");
-  EXPECT_EQ(FileBackend::removeStalePartFiles(dir_.string()), 2u);
+  // Young part files may be uploads in flight on another instance sharing the directory.
+  EXPECT_EQ(FileBackend::removeStalePartFiles(dir_.string(), std::chrono::hours(1)), 0u);
+  EXPECT_EQ(listDir(dir_ / "cd").size(), 1u);
+  EXPECT_EQ(FileBackend::removeStalePartFiles(dir_.string(), std::chrono::seconds(0)), 2u);
   EXPECT_EQ(listDir(dir_ / "ab"), std::vector<std::string>{"abcdefghijklmnop"});
   EXPECT_TRUE(listDir(dir_ / "cd").empty());
   EXPECT_TRUE(fs::exists(dir_ / "UP" / "UPLOADxxxxxxxxxx" / "legacyfileidxxxx"));
-  EXPECT_EQ(FileBackend::removeStalePartFiles(dir_.string()), 0u);
-  EXPECT_EQ(FileBackend::removeStalePartFiles((root_ / "missing").string()), 0u);
+  EXPECT_EQ(FileBackend::removeStalePartFiles(dir_.string(), std::chrono::seconds(0)), 0u);
+  EXPECT_EQ(FileBackend::removeStalePartFiles((root_ / "missing").string(), std::chrono::seconds(0)), 0u);
 }
 
 TEST_F(FileBackendTest, RemoveStalePartFilesCleansAnInterruptedWriter) {
@@ -355,8 +358,25 @@ TEST_F(FileBackendTest, RemoveStalePartFilesCleansAnInterruptedWriter) {
   ASSERT_TRUE(w);
   ASSERT_TRUE(runSync(io_, (*w)->write(std::string("in flight"))));
   // Simulates a crash: the part file exists, nobody will commit or abort it.
-  EXPECT_EQ(FileBackend::removeStalePartFiles(dir_.string()), 1u);
+  EXPECT_EQ(FileBackend::removeStalePartFiles(dir_.string(), std::chrono::seconds(0)), 1u);
   EXPECT_TRUE(listDir(dir_ / "ab").empty());
+}
+
+// Crash recovery / an expired lease removes the interrupted upload's partial data by file.
+TEST_F(FileBackendTest, RemoveBlockingAlsoRemovesPartialData) {
+  File f = makeFile("abcdefghijklmnop");
+  File other = makeFile("abcdefghijklmnoq");
+  auto w = runSync(io_, backend_->create(f));
+  ASSERT_TRUE(w);
+  ASSERT_TRUE(runSync(io_, (*w)->write(std::string("in flight"))));
+  auto w2 = runSync(io_, backend_->create(other));
+  ASSERT_TRUE(w2);
+  ASSERT_TRUE(runSync(io_, (*w2)->write(std::string("someone else's"))));
+  EXPECT_EQ(listDir(dir_ / "ab").size(), 2u);
+  EXPECT_TRUE(backend_->removeBlocking(f));
+  auto left = listDir(dir_ / "ab");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].rfind("abcdefghijklmnoq.part.", 0), 0u);
 }
 
 TEST_F(FileBackendTest, SyncOnCommit) {

@@ -359,6 +359,40 @@ TEST_P(BackendTest, BeginFileUploadAndCrashRecovery) {
   EXPECT_TRUE(unwrap(db_->beginFileUpload("u-f0", "A2")));
 }
 
+// The upload lease: an instance renews the files it receives and learns which ones were taken
+// away; files whose lease is older than the cut-off (a dead instance) go back to `missing`.
+TEST_P(BackendTest, UploadLeaseRenewsAndExpires) {
+  Upload u = makeUpload("l", kT0, 3);  // l-f0..l-f2
+  ASSERT_OK(db_->createUpload(u));
+  EXPECT_TRUE(unwrap(db_->beginFileUpload("l-f0", "http://a:1")));
+  EXPECT_TRUE(unwrap(db_->beginFileUpload("l-f1", "http://a:1")));
+  EXPECT_TRUE(unwrap(db_->beginFileUpload("l-f2", "http://b:2")));
+  EXPECT_EQ(unwrap(db_->getFile("l-f0"))->instance, "http://a:1");
+
+  auto ids = unwrap(db_->renewUploadLease("http://a:1"));
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()),
+            (std::set<std::string>{"l-f0", "l-f1"}));
+  // Taken away elsewhere (e.g. a DELETE through another instance): no longer in A's lease.
+  ASSERT_TRUE(unwrap(db_->casFileStatus("l-f1", FileStatus::Uploading, FileStatus::Missing)));
+  ids = unwrap(db_->renewUploadLease("http://a:1"));
+  EXPECT_EQ(ids, std::vector<std::string>{"l-f0"});
+
+  // Nothing is older than a cut-off in the past.
+  EXPECT_TRUE(unwrap(db_->resetExpiredLeases(now() - std::chrono::hours(1))).empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto cut = now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  (void)unwrap(db_->renewUploadLease("http://b:2"));  // B is alive, A stopped renewing
+  auto reset = unwrap(db_->resetExpiredLeases(cut));
+  ASSERT_EQ(reset.size(), 1u);
+  EXPECT_EQ(reset[0].id, "l-f0");
+  EXPECT_EQ(reset[0].status, FileStatus::Missing);
+  EXPECT_EQ(statusOf("l-f0"), FileStatus::Missing);
+  EXPECT_EQ(statusOf("l-f2"), FileStatus::Uploading);
+  EXPECT_EQ(unwrap(db_->getFile("l-f0"))->instance, "");
+  EXPECT_TRUE(unwrap(db_->renewUploadLease("http://a:1")).empty());
+}
+
 TEST_P(BackendTest, CasRaceHasExactlyOneWinner) {
   constexpr int kThreads = 8;
   constexpr int kRounds = 25;

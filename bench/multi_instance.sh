@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Multi-instance deployment cost: a stream and a stored-file download measured directly against
+# one plikd and through nginx with the shipped docs/deploy/nginx-lua.conf in front of two plikd
+# (shared PostgreSQL + shared data directory), in the same run. Target: nginx >= 0.7 x direct.
+#
+#   SIZE_MB=2048 bash bench/multi_instance.sh        # (default 2048; BENCH_RUNS, PLIKD as lib.sh)
+#
+# Needs nginx with the Lua module (nginx-extras) and PostgreSQL server binaries (postgresql-15).
+SIZE_MB=${SIZE_MB:-2048}
+BENCH_SIZE=$((SIZE_MB * 1024 * 1024))
+source "$(dirname "$0")/lib.sh"
+need curl nginx openssl python3
+N=$BENCH_SIZE
+ensure_data
+BIN=$(find_plikd)
+CONF_SRC="${NGINX_CONF_SRC:-$BENCH_ROOT/docs/deploy/nginx-lua.conf}"   # NGINX_CONF_SRC: try a variant
+MI_DIR="$BENCH_TMP/multi"
+rm -rf "$MI_DIR"; mkdir -p "$MI_DIR/files"
+PIDS=()
+
+# ---------------------------------------------------------------- PostgreSQL
+PG_BIN=${PLIK_PG_BINDIR:-}
+for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/16/bin /usr/lib/postgresql/17/bin; do
+  [ -z "$PG_BIN" ] && [ -x "$d/pg_ctl" ] && PG_BIN=$d
+done
+[ -n "$PG_BIN" ] || { echo "MISSING: PostgreSQL server binaries (postgresql-15)" >&2; exit 3; }
+AS_PG=()
+PG_DIR=$(mktemp -d /tmp/plik-bench-pg.XXXXXX)
+if [ "$(id -u)" = 0 ]; then AS_PG=(runuser -u postgres --); chmod 755 "$PG_DIR"; chown postgres: "$PG_DIR"; fi
+PG_PORT=$(free_port)
+cleanup() {
+  local p
+  [ -n "${NGINX_PID:-}" ] && { kill -TERM "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; }
+  for p in "${NGINX_WORKERS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1
+  rm -rf "$PG_DIR"
+  [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$MI_DIR"
+}
+trap cleanup EXIT
+"${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U plik --no-sync -E UTF8 --locale=C >/dev/null || exit 4
+"${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+  -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null || exit 4
+"$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$PG_PORT" -U plik -d postgres -c "CREATE DATABASE plik" || exit 4
+
+# ---------------------------------------------------------------- two plikd
+declare -A PORT URL
+for inst in a b; do
+  PORT[$inst]=$(free_port)
+  mkdir -p "$MI_DIR/$inst"
+  cat >"$MI_DIR/$inst/plikd.cfg" <<EOF
+ListenAddress = "127.0.0.1"
+ListenPort = ${PORT[$inst]}
+MaxFileSizeStr = "unlimited"
+StreamTimeoutStr = "5m"
+LogLevel = "WARNING"
+CleaningInterval = -1
+NoWebInterface = true
+DataBackend = "file"
+[DataBackendConfig]
+    Directory = "$MI_DIR/files"
+[MetadataBackendConfig]
+    Driver = "postgres"
+    ConnectionString = "postgres://plik@127.0.0.1:$PG_PORT/plik?sslmode=disable"
+EOF
+  (cd "$MI_DIR/$inst" && exec "$BIN" --config "$MI_DIR/$inst/plikd.cfg" >"$MI_DIR/$inst/plikd.log" 2>&1) &
+  PIDS+=($!)
+  URL[$inst]="http://127.0.0.1:${PORT[$inst]}"
+done
+for inst in a b; do
+  for _ in $(seq 1 100); do curl -fsS -o /dev/null "${URL[$inst]}/health" 2>/dev/null && break; sleep 0.1; done
+  curl -fsS -o /dev/null "${URL[$inst]}/health" || { echo "plikd $inst did not start" >&2; cat "$MI_DIR/$inst/plikd.log" >&2; exit 4; }
+done
+
+# ---------------------------------------------------------------- nginx (the shipped config)
+NGINX_PORT=$(free_port)
+mkdir -p "$MI_DIR/nginx/tmp"
+sed -e "s/^\([[:space:]]*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/" \
+  -e "s/127\.0\.0\.1:8080;/127.0.0.1:${PORT[a]};/" -e "s/127\.0\.0\.1:8081;/127.0.0.1:${PORT[b]};/" \
+  "$CONF_SRC" >"$MI_DIR/nginx/plik.conf"
+cat >"$MI_DIR/nginx/nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ndk_http_module.so;
+load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
+daemon off;
+worker_processes ${NGINX_WORKERS_N:-auto};
+pid $MI_DIR/nginx/nginx.pid;
+error_log $MI_DIR/nginx/error.log warn;
+$( [ "$(id -u)" -eq 0 ] && echo "user root;" )
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $MI_DIR/nginx/tmp/body;
+    proxy_temp_path $MI_DIR/nginx/tmp/proxy;
+    fastcgi_temp_path $MI_DIR/nginx/tmp/fastcgi;
+    uwsgi_temp_path $MI_DIR/nginx/tmp/uwsgi;
+    scgi_temp_path $MI_DIR/nginx/tmp/scgi;
+    include $MI_DIR/nginx/plik.conf;
+}
+EOF
+nginx -p "$MI_DIR/nginx" -e "$MI_DIR/nginx/error.log" -c "$MI_DIR/nginx/nginx.conf" >"$MI_DIR/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!
+NG="http://127.0.0.1:$NGINX_PORT"
+for _ in $(seq 1 100); do curl -s -o /dev/null "$NG/health" 2>/dev/null && break; sleep 0.1; done
+curl -fsS -o /dev/null "$NG/health" || { echo "nginx did not start" >&2; cat "$MI_DIR/nginx/error.log" >&2; exit 4; }
+mapfile -t NGINX_WORKERS < <(pgrep -P "$NGINX_PID")
+
+# ---------------------------------------------------------------- measurements
+# stream_mbs UP_BASE DOWN_BASE : creates a stream upload on UP_BASE, downloader on DOWN_BASE
+# (started first), uploader on UP_BASE; prints MB/s over the whole transfer.
+stream_mbs() {
+  local up=$1 down=$2 id tok fid t0 t1 code got dl
+  read -r id tok fid < <(create_upload "$up" true x "$N")
+  t0=$(now_ns)
+  curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' "$down/stream/$id/$fid/x" >"$MI_DIR/dl.out" &
+  dl=$!
+  sleep 0.05
+  curl -sS -o "$MI_DIR/ul.out" -H "X-UploadToken: $tok" -F "file=@$BENCH_DATA;filename=x" "$up/stream/$id/$fid/x"
+  wait $dl
+  t1=$(now_ns)
+  read -r code got <"$MI_DIR/dl.out"
+  [ "$code" = 200 ] && [ "$got" = "$N" ] || echo "  WARNING: stream download $code, $got bytes: $(head -c 200 "$MI_DIR/ul.out")" >&2
+  awk -v n="$N" -v d=$((t1 - t0)) 'BEGIN{printf "%.1f", n / (d / 1e9) / 1e6}'
+}
+download_mbs() { # url
+  local out; out=$(curl -sS -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$1")
+  set -- $out
+  [ "$1" = 200 ] && [ "$2" = "$N" ] || echo "  WARNING: download status $1, $2 bytes" >&2
+  awk -v n="$2" -v t="$3" 'BEGIN{printf "%.1f", n / t / 1e6}'
+}
+
+echo "== multi-instance: direct plikd vs nginx (deploy/nginx-lua.conf) + 2 plikd ($N bytes, $BENCH_RUNS runs)"
+read -r sid sfid < <(upload_stored "${URL[a]}" "$BENCH_DATA" big.bin)
+[ -n "${sfid:-}" ] || { echo "upload failed" >&2; exit 5; }
+curl -s -o /dev/null "${URL[a]}/file/$sid/$sfid/big.bin"   # warm the page cache
+sd=(); sn=(); dd=(); dn=()
+for r in $(seq 1 "$BENCH_RUNS"); do
+  a=$(stream_mbs "${URL[a]}" "${URL[a]}"); b=$(stream_mbs "$NG" "$NG")
+  c=$(download_mbs "${URL[a]}/file/$sid/$sfid/big.bin"); d=$(download_mbs "$NG/file/$sid/$sfid/big.bin")
+  echo "  run $r: stream direct $a, via nginx $b; download direct $c, via nginx $d MB/s"
+  sd+=("$a"); sn+=("$b"); dd+=("$c"); dn+=("$d")
+done
+
+# ---------------------------------------------------------------- through a relaying instance
+# PLACEHOLDER (lead): uploader on one instance, downloader on the other, the stream relayed
+# between plikd instances through the shared database. Measure with
+#   stream_mbs "${URL[a]}" "${URL[b]}"
+# and report it against the direct figure (ratio "relay / direct").
+# ---------------------------------------------------------------- end of placeholder
+
+s1=$(median "${sd[@]}"); s2=$(median "${sn[@]}"); d1=$(median "${dd[@]}"); d2=$(median "${dn[@]}")
+rs=$(ratio "$s2" "$s1"); rd=$(ratio "$d2" "$d1")
+echo "-- medians"
+report_line "stream, direct to one plikd" "$s1" "MB/s"
+report_line "stream, through nginx (both sides)" "$s2" "MB/s"
+report_line "stream ratio nginx/direct (target >= 0.7)" "$rs" "$(verdict "$rs" '>=' 0.7)"
+report_line "stored download, direct" "$d1" "MB/s"
+report_line "stored download, through nginx" "$d2" "MB/s"
+report_line "download ratio nginx/direct (target >= 0.7)" "$rd" "$(verdict "$rd" '>=' 0.7)"
+if grep -q "buffered to a temporary file" "$MI_DIR/nginx/error.log"; then
+  echo "  WARNING: nginx spooled to disk: $(grep -c 'buffered to a temporary file' "$MI_DIR/nginx/error.log") times" >&2
+fi
+echo "RESULT multi_instance stream_direct=$s1 stream_nginx=$s2 stream_ratio=$rs download_direct=$d1 download_nginx=$d2 download_ratio=$rd"

@@ -1,0 +1,62 @@
+// Fixture of the stream tests (tests/http/stream_test.cpp, stream_relay_test.cpp): a server
+// with a 30 s stream timeout and helpers to create stream uploads and drive their uploaders.
+#pragma once
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "http/test_server.hpp"
+
+namespace plik::test {
+
+using namespace std::chrono_literals;
+
+class Stream : public PlikConfigTest {
+ protected:
+  void SetUp() override {
+    PlikConfigTest::SetUp();
+    cfg.streamTimeout = 30;
+  }
+  // Creates a stream upload with one declared file of `size` bytes (0 = undeclared).
+  Json createStream(const std::string& name, int64_t size, const std::string& extra = "") {
+    std::string body = "{\"stream\":true" + extra + ",\"files\":[{\"fileName\":\"" + name +
+                       "\",\"fileSize\":" + std::to_string(size) +
+                       ",\"fileType\":\"application/x-test\"}]}";
+    Response raw;
+    Json up = createUpload(body, &raw);
+    EXPECT_EQ(raw.status, 200) << raw.body;
+    return up;
+  }
+  std::future<Response> uploadAsync(const Json& up, const std::string& name, std::string content) {
+    return std::async(std::launch::async, [this, up, name, content] {
+      return uploadFile(up, name, content, up["files"][0]["id"], "stream");
+    });
+  }
+  // Opens an uploader connection and sends the head and `sendBytes` bytes of the multipart body.
+  std::unique_ptr<Connection> startUploader(const Json& up, const Multipart& mp, size_t sendBytes) {
+    auto c = std::make_unique<Connection>(port_);
+    std::string req = buildRequest("POST", fileUrl(up, "stream"),
+                                   {{"Content-Type", mp.contentType()},
+                                    {"X-UploadToken", up["uploadToken"].get<std::string>()}},
+                                   "", port_);
+    // buildRequest wrote Content-Length: 0 for the empty body; patch in the real length.
+    auto pos = req.find("Content-Length: 0\r\n");
+    req.replace(pos, 19, "Content-Length: " + std::to_string(mp.body.size()) + "\r\n");
+    EXPECT_TRUE(c->send(req));
+    EXPECT_TRUE(c->send(std::string_view(mp.body).substr(0, sendBytes)));
+    return c;
+  }
+  std::string waitStatus(const Json& up, const std::string& want) {
+    std::string fid = up["files"][0]["id"];
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    std::string s;
+    while ((s = fileStatus(up, fid)) != want && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    return s;
+  }
+};
+
+}  // namespace plik::test
