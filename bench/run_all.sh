@@ -11,7 +11,7 @@ missing=()
 for t in curl socat nginx wrk openssl python3; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "MISSING TOOLS: ${missing[*]}"
-  echo "Install them first (sudo scripts/setup.sh, or: apt-get install -y socat nginx-light wrk openssl curl python3)."
+  echo "Install them first (sudo scripts/setup.sh, or: apt-get install -y socat nginx-extras wrk openssl curl python3)."
   echo "Scripts that need a missing tool will be skipped."
 fi
 find_plikd >/dev/null || exit 2

@@ -20,6 +20,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -143,7 +144,9 @@ class Exchange final : public OutboundExchange {
     method_ = std::string(method);
     head_.clear();
     head_.append(method).append(" ").append(target.empty() ? "/" : target).append(" HTTP/1.1\r\n");
-    head_.append("Host: ").append(target_.hostHeader()).append("\r\n");
+    bool hasHost = false;
+    for (const auto& h : headers) hasHost = hasHost || beast::iequals(h.first, "Host");
+    if (!hasHost) head_.append("Host: ").append(target_.hostHeader()).append("\r\n");
     for (const auto& [name, value] : headers) {
       head_.append(name).append(": ").append(value).append("\r\n");
     }

@@ -6,26 +6,25 @@
 # once, landing on both instances), a 200 MiB stream, an unbuffered (rate-limited) stream
 # uploader, 5 s waits on either side, stream cancel. Missing nginx/Lua/PostgreSQL = failure.
 source "$(dirname "$0")/lib.sh" "$@"
-source "$(dirname "$0")/multi_lib.sh"
+# PostgreSQL 15 and the object store (S3 through a Swift all-in-one's s3api, real SigV4) shared
+# by both instances, started here (backend_lib.sh sources multi_lib.sh).
+E2E_BACKENDS="${E2E_BACKENDS:-postgres+s3}"
+source "$(dirname "$0")/backend_lib.sh"
 
 T="$E2E_TMP"
 SRC_DIR="${PLIK_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 SHIPPED_CONF="$SRC_DIR/docs/deploy/nginx-lua.conf"
 STREAM_TIMEOUT_S=300   # plikd's StreamTimeoutStr (the default 5m); nginx timeouts must exceed it
 
-# The shared data backend of both instances (switch to S3/Swift here when they are available).
-mkdir -p "$T/shared-files"
-DATA_TOML="DataBackend = \"file\"
-[DataBackendConfig]
-    Directory = \"$T/shared-files\""
+# The shared data backend of both instances.
+DATA_TOML="$(bk_data_toml a)"
 
 STARTED=$SECONDS
 
 # ---------------------------------------------------------------- servers
-ml_pg_start
-pass "PostgreSQL started on 127.0.0.1:$PG_PORT"
+pass "PostgreSQL on 127.0.0.1:$PG_PORT, $BK_DATA data backend shared by both instances"
 
-# Fixed ports: an instance records itself as host:ListenPort in files.instance.
+# Fixed ports: an instance records itself as http://127.0.0.1:ListenPort in files.instance.
 PORT_A="$(ml_free_port)"
 PORT_B="$(ml_free_port)"
 while [[ "$PORT_B" == "$PORT_A" ]]; do PORT_B="$(ml_free_port)"; done

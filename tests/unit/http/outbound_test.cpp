@@ -427,6 +427,18 @@ TEST(OutboundFetch, SmallExchange) {
   EXPECT_NE(peer.request().find("\r\n\r\npayload"), std::string::npos);
 }
 
+// The stream relay forwards the client's Host: it replaces the target's, never doubles it.
+TEST(OutboundFetch, CallerHostReplacesTheTargetHost) {
+  ScriptedPeer peer(ScriptedPeer::send("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+  asio::io_context io;
+  auto r = runSync(io, fetch(io.get_executor(), peer.target(), "GET", "/stream/u/f/n",
+                             {{"host", "plik.example:8443"}}, ""));
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  std::string req = peer.request();
+  EXPECT_NE(req.find("\r\nhost: plik.example:8443\r\n"), std::string::npos) << req;
+  EXPECT_EQ(req.find("\r\nHost: 127.0.0.1"), std::string::npos) << req;
+}
+
 TEST(OutboundFetch, BodyAboveLimitIsAnError) {
   ScriptedPeer peer(
       ScriptedPeer::send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + std::string(100, 'x')));
