@@ -50,7 +50,7 @@ directive() { grep -E "^[[:space:]]*$1[[:space:]]" <<<"$conf" | head -n 1 | sed 
 assert_eq 0 "$(directive client_max_body_size)" "client_max_body_size 0 (nginx's 1 MB would 413)"
 assert_eq 1.1 "$(directive proxy_http_version)" "proxy_http_version 1.1"
 assert_eq off "$(directive proxy_request_buffering)" "proxy_request_buffering off"
-assert_eq off "$(directive proxy_buffering)" "proxy_buffering off"
+assert_eq 0 "$(directive proxy_max_temp_file_size)" "proxy_max_temp_file_size 0 (responses never spooled to disk)"
 assert_eq '$http_host' "$(grep -E '^[[:space:]]*proxy_set_header[[:space:]]+Host' <<<"$conf" | awk '{print $3}' | tr -d ';')" "Host passed with its port"
 assert_contains "$conf" 'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;' "X-Forwarded-For passed"
 for d in client_body_timeout proxy_send_timeout proxy_read_timeout send_timeout; do
