@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package plik needs to build, test and benchmark (idempotent).
-# Test servers: PostgreSQL 15, an OpenStack Swift all-in-one (also S3 through s3api), nginx with
-# Lua (nginx-extras); the tests start their own instances on loopback.
+# Test servers: PostgreSQL 15, an OpenStack Swift all-in-one (also S3 through s3api), Keystone v3,
+# nginx with Lua (nginx-extras); the tests start their own instances on loopback.
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
@@ -12,6 +12,7 @@ PKGS=(build-essential cmake ninja-build ccache pkg-config git
   libpq-dev postgresql-15
   nginx-extras
   swift swift-proxy swift-object swift-container swift-account memcached python3-swiftclient
+  python3-keystone python3-keystonemiddleware
   zip gnupg age bzip2 xz-utils util-linux bsdutils)
 missing=()
 for p in "${PKGS[@]}"; do

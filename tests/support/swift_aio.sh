@@ -10,6 +10,18 @@
 #
 # Credentials: tempauth user test:tester, key testing (.admin); S3 access key test:tester,
 # secret testing, region us-east-1, path-style.
+#
+# Opt-in Keystone mode (used by keystone_aio.sh; without these options nothing changes):
+#   swift_aio.sh start DIR --keystone KEYSTONE_URL [--keystone-port PORT]
+#                          [--keystone-admin USER:PASSWORD:PROJECT]
+# also starts a second proxy (DIR/proxy-keystone.conf, log DIR/proxy-keystone.log) on PORT
+# (default: a free one) with the pipeline `catch_errors proxy-logging cache authtoken
+# keystoneauth copy slo dlo proxy-logging proxy-server` (keystonemiddleware, Debian
+# python3-keystonemiddleware): tokens of KEYSTONE_URL (e.g. http://127.0.0.1:5000/v3) are
+# validated with the admin credentials (default admin:plik-keystone-admin:admin, domain id
+# "default"); role "admin" is the operator role, accounts are AUTH_<project id>. That proxy is
+# ready when GET /info answers at all (Keystone need not run yet). One more line is printed
+# (and put in DIR/env): SWIFT_KEYSTONE_URL=.
 set -euo pipefail
 
 PY=/usr/bin/python3  # another python3 on PATH may lack the swift modules
@@ -72,6 +84,16 @@ EOF
 
 start_dir() {
   DIR=$1
+  shift
+  local KS_URL="" P_KPROXY="" KS_ADMIN="admin:plik-keystone-admin:admin"
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --keystone) KS_URL=${2:?--keystone needs a URL}; shift 2 ;;
+      --keystone-port) P_KPROXY=${2:?--keystone-port needs a port}; shift 2 ;;
+      --keystone-admin) KS_ADMIN=${2:?--keystone-admin needs USER:PASSWORD:PROJECT}; shift 2 ;;
+      *) die "unknown option $1" ;;
+    esac
+  done
   mkdir -p "$DIR"
   DIR=$(cd "$DIR" && pwd)
   stop_dir "$DIR"
@@ -80,7 +102,11 @@ start_dir() {
   mkdir -p "$DIR/devices/d1" "$DIR/run"
   : >"$DIR/pids"
 
-  read -r P_PROXY P_ACC P_CON P_OBJ P_MC <<<"$(free_ports 5)"
+  if [ -n "$KS_URL" ] && [ -z "$P_KPROXY" ]; then
+    read -r P_PROXY P_ACC P_CON P_OBJ P_MC P_KPROXY <<<"$(free_ports 6)"
+  else
+    read -r P_PROXY P_ACC P_CON P_OBJ P_MC <<<"$(free_ports 5)"
+  fi
 
   cat >"$DIR/swift.conf" <<EOF
 [swift-hash]
@@ -164,6 +190,61 @@ use = egg:swift#dlo
 EOF
   } >"$DIR/proxy-server.conf"
 
+  if [ -n "$KS_URL" ]; then
+    local ks_user ks_password ks_project
+    IFS=: read -r ks_user ks_password ks_project <<<"$KS_ADMIN"
+    { common_conf proxy-keystone "$P_KPROXY"; cat <<EOF
+
+[pipeline:main]
+pipeline = catch_errors proxy-logging cache authtoken keystoneauth copy slo dlo proxy-logging proxy-server
+
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+allow_account_management = true
+
+[filter:catch_errors]
+use = egg:swift#catch_errors
+
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:$P_MC
+
+[filter:authtoken]
+paste.filter_factory = keystonemiddleware.auth_token:filter_factory
+www_authenticate_uri = $KS_URL
+auth_url = $KS_URL
+auth_type = password
+username = $ks_user
+password = $ks_password
+project_name = $ks_project
+user_domain_id = default
+project_domain_id = default
+delay_auth_decision = false
+cache = swift.cache
+include_service_catalog = false
+interface = public
+
+[filter:keystoneauth]
+use = egg:swift#keystoneauth
+operator_roles = admin
+reseller_admin_role = ResellerAdmin
+
+[filter:copy]
+use = egg:swift#copy
+
+[filter:slo]
+use = egg:swift#slo
+
+[filter:dlo]
+use = egg:swift#dlo
+EOF
+    } >"$DIR/proxy-keystone.conf"
+  fi
+
   # Launcher: point Swift at DIR/swift.conf (hash suffix, storage policies) before the server
   # script runs; the rings come from swift_dir in each server's config.
   cat >"$DIR/launch.py" <<'EOF'
@@ -205,6 +286,11 @@ PYEOF
       </dev/null >"$DIR/$name-server.log" 2>&1 &
     echo $! >>"$DIR/pids"
   done
+  if [ -n "$KS_URL" ]; then
+    setsid $PY "$DIR/launch.py" "$DIR" /usr/bin/swift-proxy-server "$DIR/proxy-keystone.conf" -v \
+      </dev/null >"$DIR/proxy-keystone.log" 2>&1 &
+    echo $! >>"$DIR/pids"
+  fi
 
   local i code ok=0
   for i in $(seq 1 300); do
@@ -218,6 +304,11 @@ PYEOF
         -H 'X-Auth-User: test:tester' -H 'X-Auth-Key: testing' \
         "http://127.0.0.1:$P_PROXY/auth/v1.0" || true)
       [ "$code" = 200 ] || ok=0
+    fi
+    if [ $ok = 1 ] && [ -n "$KS_URL" ]; then  # answers at all (authtoken: 401 without a token)
+      code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$P_KPROXY/info" \
+        || true)
+      [ "$code" != 000 ] || ok=0
     fi
     [ $ok = 1 ] && break
     # give up early when a server died
@@ -241,11 +332,12 @@ SWIFT_URL=http://127.0.0.1:$P_PROXY
 SWIFT_AUTH_URL=http://127.0.0.1:$P_PROXY/auth/v1.0
 S3_ENDPOINT=127.0.0.1:$P_PROXY
 EOF
+  if [ -n "$KS_URL" ]; then echo "SWIFT_KEYSTONE_URL=http://127.0.0.1:$P_KPROXY" >>"$DIR/env"; fi
   cat "$DIR/env"
 }
 
 case "${1:-}" in
-  start) [ -n "${2:-}" ] || die "usage: $0 start DIR"; start_dir "$2" ;;
+  start) [ -n "${2:-}" ] || die "usage: $0 start DIR"; shift; start_dir "$@" ;;
   stop) [ -n "${2:-}" ] || die "usage: $0 stop DIR"; stop_dir "$(cd "$2" 2>/dev/null && pwd || echo "$2")" ;;
   *) die "usage: $0 start|stop DIR" ;;
 esac

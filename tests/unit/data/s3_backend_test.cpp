@@ -185,6 +185,11 @@ bool resetPeakRss() {
 }
 
 TEST_F(S3BackendTest, MemoryStaysBoundedByOnePart) {
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine keeps freed blocks resident: RSS says nothing about our bound there. The
+  // normal build of this test asserts it.
+  GTEST_SKIP() << "RSS bound not measurable under AddressSanitizer";
+#endif
   // 24 MiB from a generator, never held by the test: the upload's peak memory is one part.
   constexpr size_t kTotal = 24 * kMiB;
   constexpr size_t kChunk = 64 * 1024;
