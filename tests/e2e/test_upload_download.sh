@@ -118,14 +118,15 @@ assert_eq 404 "$(http_code "$U/file/$UID3/$FID4/keep.txt")" "file of a deleted u
 assert_true "50 MB file stored in the $BK_DATA backend" bk_data_exists srv "$FID"
 
 # ---------------------------------------------------------------- cleaning
-up="$(create_upload srv '{"ttl":1,"files":[{"fileName":"short.txt","reference":"0"}]}')"
+# (5 s: long enough for the file upload to land first on a loaded machine)
+up="$(create_upload srv '{"ttl":5,"files":[{"fileName":"short.txt","reference":"0"}]}')"
 UID5="$(json_get "d['id']" <<<"$up")"
 TOK5="$(json_get "d['uploadToken']" <<<"$up")"
 FID6="$(json_get "d['files'][0]['id']" <<<"$up")"
 curl -s -o /dev/null -H "X-UploadToken: $TOK5" -F "file=@$T/hello.txt;filename=short.txt" "$U/file/$UID5/$FID6/short.txt"
 assert_true "short-lived file stored" bk_data_exists srv "$FID6"
-sleep 2.2
-assert_eq 404 "$(http_code "$U/upload/$UID5")" "expired upload: 404 before any cleaning"
+expired() { [[ "$(http_code "$U/upload/$UID5")" == 404 ]]; }
+assert_true "expired upload: 404 before any cleaning" wait_for 15 expired
 out="$(e2e_cli srv clean)"
 assert_true "plikd clean ran: $out" test -n "$out"
 assert_true "cleaning removed the expired file's data from the $BK_DATA backend" bk_data_absent srv "$FID6"
