@@ -114,15 +114,16 @@ assert_contains "$(e2e_cli a file list --upload "$U1")" "$F1B 0 B deleted" "miss
 assert_eq "" "$(find "$FILES" -name "$F1")" "file delete --upload: data removed"
 
 # ---------------------------------------------------------------- clean
-# (file/upload delete run a cleaning pass too, so the expiring upload is made only now)
-up5="$(create_upload a '{"ttl":1,"files":[{"fileName":"short.txt","reference":"0"}]}')"
+# (file/upload delete run a cleaning pass too, so the expiring upload is made only now; 4 s
+# so that the upload and the first download land before it expires on a loaded machine)
+up5="$(create_upload a '{"ttl":4,"files":[{"fileName":"short.txt","reference":"0"}]}')"
 U3="$(json_get "d['id']" <<<"$up5")"
 K3="$(json_get "d['uploadToken']" <<<"$up5")"
 F3="$(json_get "d['files'][0]['id']" <<<"$up5")"
 curl -s -o /dev/null -H "X-UploadToken: $K3" -F "file=@$T/one.txt;filename=short.txt" "$U/file/$U3/$F3/short.txt"
-assert_eq 200 "$(http_code "$U/file/$U3/$F3/short.txt")" "upload with ttl 1 s readable"
-sleep 1.5 # it expires
-assert_eq 404 "$(http_code "$U/upload/$U3")" "expired upload: 404 before cleaning"
+assert_eq 200 "$(http_code "$U/file/$U3/$F3/short.txt")" "upload with ttl 4 s readable"
+expired() { [[ "$(http_code "$U/upload/$U3")" == 404 ]]; }
+assert_true "expired upload: 404 before cleaning" wait_for 15 expired
 assert_true "expired upload's data still on disk before cleaning" test -n "$(find "$FILES" -name "$F3")"
 out="$(e2e_cli a clean)"
 assert_eq 0 "$?" "clean: exit 0"

@@ -170,9 +170,10 @@ TEST_F(CreateUpload, TtlRules) {
 }
 
 TEST_F(CreateUpload, TtlExpires) {
-  Json up = uploadOne("f.txt", "hello", "\"ttl\":1");
+  // 2 s: the upload of the file must land before the expiry, also on a loaded machine.
+  Json up = uploadOne("f.txt", "hello", "\"ttl\":2");
   ASSERT_TRUE(up.is_object());
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   std::string id = up["id"];
   auto r = get("/upload/" + id);
   EXPECT_EQ(r.status, 404);
