@@ -2,6 +2,8 @@
 // with a 30 s stream timeout and helpers to create stream uploads and drive their uploaders.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <future>
 #include <memory>
@@ -48,6 +50,17 @@ class Stream : public PlikConfigTest {
     EXPECT_TRUE(c->send(req));
     EXPECT_TRUE(c->send(std::string_view(mp.body).substr(0, sendBytes)));
     return c;
+  }
+  // A downloader on `port` that takes the head (200) and `bytes` of the stream, then resets
+  // its connection (RST, not FIN).
+  void downloadThenReset(uint16_t port, const Json& up, size_t bytes) {
+    Connection d(port);
+    ASSERT_TRUE(d.send(buildRequest("GET", fileUrl(up, "stream"), {}, "", port)));
+    ASSERT_EQ(d.readHead().status, 200);
+    EXPECT_EQ(d.readRaw(bytes).size(), bytes);
+    linger lg{1, 0};
+    ::setsockopt(d.fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    d.close();
   }
   std::string waitStatus(const Json& up, const std::string& want) {
     std::string fid = up["files"][0]["id"];

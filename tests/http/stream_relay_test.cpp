@@ -95,15 +95,7 @@ TEST_F(StreamRelay, DownloaderDisconnectOnRelayEndsUploader) {
   auto uploader = startUploader(up, mp, 0);
   std::thread sender([&] { uploader->send(mp.body); });
   ASSERT_EQ(waitStatus(up, "uploading"), "uploading");
-  {
-    Connection d(portB_);
-    ASSERT_TRUE(d.send(buildRequest("GET", fileUrl(up, "stream"), {}, "", portB_)));
-    ASSERT_EQ(d.readHead().status, 200);
-    EXPECT_EQ(d.readRaw(512 * 1024).size(), 512u * 1024u);
-    linger lg{1, 0};
-    ::setsockopt(d.fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    d.close();
-  }
+  ASSERT_NO_FATAL_FAILURE(downloadThenReset(portB_, up, 512 * 1024));
   uploader->setTimeout(15s);
   auto r = uploader->readResponse();
   EXPECT_NE(r.status, 200);

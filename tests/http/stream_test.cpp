@@ -179,15 +179,7 @@ TEST_F(Stream, DownloaderDisconnectEndsUploader) {
     sendDone = true;
   });
   ASSERT_EQ(waitStatus(up, "uploading"), "uploading");
-  {
-    Connection d(port_);
-    ASSERT_TRUE(d.send(buildRequest("GET", fileUrl(up, "stream"), {}, "", port_)));
-    ASSERT_EQ(d.readHead().status, 200);
-    EXPECT_EQ(d.readRaw(512 * 1024).size(), 512u * 1024u);
-    linger lg{1, 0};
-    ::setsockopt(d.fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-    d.close();
-  }
+  ASSERT_NO_FATAL_FAILURE(downloadThenReset(port_, up, 512 * 1024));
   uploader->setTimeout(10s);
   auto start = std::chrono::steady_clock::now();
   auto r = uploader->readResponse();

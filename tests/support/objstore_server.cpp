@@ -35,6 +35,8 @@ int lockFile(const fs::path& path, int op) {
   return fd;
 }
 
+}  // namespace
+
 std::string shellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
@@ -60,8 +62,6 @@ std::string runCommand(const std::string& cmd, int* status) {
   *status = ::pclose(p);
   return out;
 }
-
-}  // namespace
 
 ObjstoreServer& ObjstoreServer::instance() {
   static ObjstoreServer server;

@@ -8,6 +8,18 @@
 
 namespace plik::testing {
 
+// Asserts that a Status/Result is ok, printing its message and detail otherwise.
+#define ASSERT_OK_STATUS(expr)                                                                  \
+  do {                                                                                          \
+    auto _s = (expr);                                                                           \
+    ASSERT_TRUE(_s.ok()) << #expr << " : " << _s.error().message << " : " << _s.error().detail; \
+  } while (0)
+
+// `s` single-quoted for /bin/sh.
+std::string shellQuote(const std::string& s);
+// Runs `cmd` through /bin/sh (stderr merged into the output); *status = pclose()'s status.
+std::string runCommand(const std::string& cmd, int* status);
+
 // instance() is shared by every test process of this user on the machine (ctest runs each case
 // in a process of its own): the first one starts Swift, later ones reuse it, and a detached
 // reaper stops it a while after the last one left (so consecutive test processes do not pay the

@@ -120,35 +120,19 @@ default = yes
 [swift-constraints]
 EOF
 
-  { common_conf account-server "$P_ACC"; cat <<EOF
+  local kind port
+  for kind in account container object; do
+    case $kind in account) port=$P_ACC ;; container) port=$P_CON ;; *) port=$P_OBJ ;; esac
+    { common_conf "$kind-server" "$port"; cat <<EOF
 
 [pipeline:main]
-pipeline = account-server
+pipeline = $kind-server
 
-[app:account-server]
-use = egg:swift#account
+[app:$kind-server]
+use = egg:swift#$kind
 EOF
-  } >"$DIR/account-server.conf"
-
-  { common_conf container-server "$P_CON"; cat <<EOF
-
-[pipeline:main]
-pipeline = container-server
-
-[app:container-server]
-use = egg:swift#container
-EOF
-  } >"$DIR/container-server.conf"
-
-  { common_conf object-server "$P_OBJ"; cat <<EOF
-
-[pipeline:main]
-pipeline = object-server
-
-[app:object-server]
-use = egg:swift#object
-EOF
-  } >"$DIR/object-server.conf"
+    } >"$DIR/$kind-server.conf"
+  done
 
   { common_conf proxy-server "$P_PROXY"; cat <<EOF
 

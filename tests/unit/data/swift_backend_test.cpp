@@ -20,12 +20,6 @@
 namespace plik {
 namespace {
 
-#define ASSERT_OK_STATUS(expr)                                                                  \
-  do {                                                                                          \
-    auto _s = (expr);                                                                           \
-    ASSERT_TRUE(_s.ok()) << #expr << " : " << _s.error().message << " : " << _s.error().detail; \
-  } while (0)
-
 using testing::ObjstoreServer;
 using testing::runSync;
 

@@ -19,44 +19,15 @@
 #include "data/swift/swift_backend.hpp"
 #include "http/outbound.hpp"
 #include "run_sync.hpp"
+#include "support/objstore_server.hpp"
 
 namespace plik {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::runCommand;
 using testing::runSync;
-
-#define ASSERT_OK_STATUS(expr)                                                                  \
-  do {                                                                                          \
-    auto _s = (expr);                                                                           \
-    ASSERT_TRUE(_s.ok()) << #expr << " : " << _s.error().message << " : " << _s.error().detail; \
-  } while (0)
-
-std::string shellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-std::string runCommand(const std::string& cmd, int* status) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) {
-    *status = -1;
-    return "popen failed";
-  }
-  std::array<char, 512> buf{};
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  *status = ::pclose(p);
-  return out;
-}
+using testing::shellQuote;
 
 // Keystone + Keystone-authenticated Swift for this process (keystone_aio.sh start/stop).
 class KeystoneAio {
