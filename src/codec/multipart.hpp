@@ -44,6 +44,9 @@ class MultipartParser {
   Step next(std::span<const char> input, bool eof);
   const MultipartPart& part() const { return part_; }
   const std::string& errorMessage() const { return error_; }
+  // The standard closing delimiter of a CRLF body: "\r\n--" + boundary + "--\r\n" (what curl,
+  // Go's mime/multipart and browsers end a form with).
+  std::string closingDelimiter() const { return "\r\n" + dashBoundary_ + "--\r\n"; }
 
  private:
   // BoundaryLine: just after a "--boundary" at a line start; decides part / close / junk.

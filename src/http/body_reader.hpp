@@ -32,6 +32,13 @@ class BodyReader {
   virtual bool complete() const = 0;
   virtual int64_t received() const = 0;  // decoded body bytes read so far
 
+  // Zero-copy hand-off of the rest of a Content-Length body: the socket from which the next
+  // rawRemaining() body bytes can be read directly (after the buffered() ones), or -1 (chunked
+  // body, nothing left, or no socket). Whoever reads from it reports with skipRaw(n).
+  virtual int rawFd() const { return -1; }
+  virtual int64_t rawRemaining() const { return 0; }
+  virtual void skipRaw(int64_t n) {}
+
   // Reads the whole body if it is at most `limit` bytes; error 400
   // "http: request body too large" otherwise (Go's MaxBytesReader wording).
   boost::asio::awaitable<Result<std::string>> readAll(size_t limit);

@@ -282,6 +282,21 @@ class Exchange final : public OutboundExchange {
     co_return size_t{0};
   }
 
+  int rawBodyFd() const override {
+    if (tls_ || failed_ || cancelled_ || state_ != State::Head || mode_ != BodyMode::Length ||
+        buf_.size() > 0 || remaining_ == 0)
+      return -1;
+    return const_cast<tcp::socket&>(socket_).native_handle();
+  }
+  int64_t rawBodyRemaining() const override {
+    return mode_ == BodyMode::Length ? static_cast<int64_t>(remaining_) : 0;
+  }
+  void skipRawBody(int64_t n) override {
+    if (mode_ != BodyMode::Length || n <= 0) return;
+    remaining_ -= std::min<uint64_t>(remaining_, static_cast<uint64_t>(n));
+    if (remaining_ == 0) mode_ = BodyMode::Done;
+  }
+
   asio::awaitable<Result<std::string>> readAll(size_t maxBytes) override {
     std::string body;
     char tmp[8192];

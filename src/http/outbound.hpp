@@ -87,6 +87,13 @@ class OutboundExchange {
   // Reads the rest of a small body (XML, JSON, error text); an Error above maxBytes.
   virtual asio::awaitable<Result<std::string>> readAll(size_t maxBytes = 1 << 20) = 0;
 
+  // Zero-copy: when the rest of the response body is a plain byte range of the socket
+  // (Content-Length body, no TLS, nothing buffered), the socket's descriptor, else -1; with
+  // rawBodyRemaining() the body bytes left. Whoever reads them from it reports skipRawBody(n).
+  virtual int rawBodyFd() const { return -1; }
+  virtual int64_t rawBodyRemaining() const { return 0; }
+  virtual void skipRawBody(int64_t n) {}
+
   // Closes the socket; a pending operation completes with an Error. Safe from the executor's
   // thread at any time, idempotent.
   virtual void cancel() = 0;

@@ -37,6 +37,21 @@ class ResponseWriter {
   virtual boost::asio::awaitable<Status> write(std::span<const char> bytes) = 0;
   // Sends `length` bytes of fd from `offset` (sendfile). Only after start().
   virtual boost::asio::awaitable<Status> sendFile(int fd, int64_t offset, int64_t length) = 0;
+  // Zero-copy: sends the next `length` body bytes straight from the socket `srcFd` (splice(2)
+  // through a kernel pipe; the bytes never enter user space). Takes ownership of srcFd (a dup
+  // the caller made) and closes it. Only after start() of a Content-Length response.
+  // Errors: sourceFailed = the source ended or failed before `length` bytes (the caller breaks
+  // the response off); otherwise the client went away, timed out, or interrupt() was called.
+  struct SpliceOutcome {
+    Status status;
+    bool sourceFailed = false;
+  };
+  virtual boost::asio::awaitable<SpliceOutcome> spliceFrom(int srcFd, int64_t length) {
+    co_return SpliceOutcome{Error::internal("splice not supported"), false};
+  }
+  // A thread-safe function that makes the running (and any later) spliceFrom() of this request
+  // fail promptly (a stream cancelled from another thread). Empty if splicing is unsupported.
+  virtual std::function<void()> spliceInterrupter() { return {}; }
   // Ends the body (terminating chunk). After an error, call abort() instead.
   virtual boost::asio::awaitable<Status> finish() = 0;
   // Breaks the connection so the client can tell the body is incomplete.

@@ -3,6 +3,7 @@
 // sendfile, and one watchdog timer per connection instead of a timer per operation.
 #include "http/server.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -28,6 +30,7 @@
 #include <unordered_set>
 
 #include "codec/http_text.hpp"
+#include "http/splice_pipe.hpp"
 #include "http/tls_terminator.hpp"
 
 namespace plik::http {
@@ -49,6 +52,8 @@ constexpr size_t kGreedyReadMin = 64 * 1024;     // readSocket() reads on while 
 constexpr size_t kShrinkSlack = 128;               // room left by shrinkToFit()
 constexpr size_t kMaxBodyBuffer = 4 * 1024 * 1024;  // fill() never grows the buffer beyond
 constexpr std::chrono::milliseconds kHangupPoll{1000};
+constexpr int kSplicePipe = 1024 * 1024;           // spliceFrom()'s pipe (bytes in flight)
+constexpr int64_t kSpliceLowat = 256 * 1024;       // spliceFrom() waits for this much source
 
 std::string_view reasonPhrase(int status) {
   switch (status) {
@@ -125,11 +130,20 @@ class Connection final : public BodyReader, public ResponseWriter,
   void shrinkToFit() override;
   bool complete() const override { return bodyDone_; }
   int64_t received() const override { return received_; }
+  int rawFd() const override {
+    return (chunkedBody_ || bodyDone_ || closed_ || rawPos_ != rawEnd_)
+               ? -1
+               : const_cast<tcp::socket&>(socket_).native_handle();
+  }
+  int64_t rawRemaining() const override { return chunkedBody_ || bodyDone_ ? 0 : remaining_; }
+  void skipRaw(int64_t n) override;
 
   // ResponseWriter
   awaitable<Status> start(std::optional<int64_t> contentLength) override;
   awaitable<Status> write(std::span<const char> bytes) override;
   awaitable<Status> sendFile(int fd, int64_t offset, int64_t length) override;
+  awaitable<SpliceOutcome> spliceFrom(int srcFd, int64_t length) override;
+  std::function<void()> spliceInterrupter() override;
   awaitable<Status> finish() override;
   void abort() override { broken_ = true; }
   void setWaiting(bool waiting) override {
@@ -188,6 +202,10 @@ class Connection final : public BodyReader, public ResponseWriter,
   std::optional<int64_t> responseLength_;
   int versionMinor_ = 1;
   bool broken_ = false;
+  // spliceFrom(): its source while it runs (the watchdog, close() and the interrupter cancel
+  // its waits), and whether this request's splicing was interrupted.
+  asio::posix::stream_descriptor* spliceSrc_ = nullptr;
+  bool spliceInterrupted_ = false;
 
   // Watchdog.
   Phase phase_ = Phase::Idle;
@@ -267,7 +285,17 @@ void Connection::close() {
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
+  if (spliceSrc_) spliceSrc_->cancel(ec);
   watchdogTimer_.cancel();
+}
+
+void Connection::skipRaw(int64_t n) {
+  if (chunkedBody_ || bodyDone_ || n <= 0) return;
+  n = std::min(n, remaining_);
+  remaining_ -= n;
+  received_ += n;
+  if (remaining_ == 0) bodyDone_ = true;
+  touch();
 }
 
 // Moves the live region [cBeg_, rawEnd_) to the front of a new buffer of ncap bytes.
@@ -466,6 +494,7 @@ void Connection::onWatchdog() {
     timedOut_ = true;
     boost::system::error_code ignored;
     socket_.cancel(ignored);
+    if (spliceSrc_) spliceSrc_->cancel(ignored);
     if (phase_ == Phase::Idle || phase_ == Phase::Head) close();
   }
   if (!closed_) armWatchdog();
@@ -510,6 +539,7 @@ void Connection::resetForRequest() {
   chunkedResponse_ = false;
   waiting_ = false;
   timedOut_ = false;
+  spliceInterrupted_ = false;
 }
 
 awaitable<void> Connection::answerError(int status, std::string_view message) {
@@ -763,6 +793,100 @@ awaitable<Status> Connection::sendFile(int fd, int64_t offset, int64_t length) {
     co_return Error{499, "client connection lost", std::strerror(errno)};
   }
   co_return Status{};
+}
+
+// The relay loop of a stream byte: source socket -> pipe -> this socket, both non-blocking;
+// when neither side can move, wait for the one that blocks (the pipe holds bytes: this socket
+// must drain; the pipe is empty: the source must deliver). The pipe is the bounded buffer.
+awaitable<ResponseWriter::SpliceOutcome> Connection::spliceFrom(int srcFd, int64_t length) {
+  asio::posix::stream_descriptor src(socket_.get_executor(), srcFd);  // owns srcFd
+  if (!started_) co_return SpliceOutcome{Error::internal("spliceFrom before start"), false};
+  if (chunkedResponse_ || !responseLength_ || bodyBytes_ + length > *responseLength_)
+    co_return SpliceOutcome{Error::internal("spliceFrom needs a Content-Length response"), false};
+  if (head_ || length <= 0) co_return SpliceOutcome{};
+  ::fcntl(srcFd, F_SETFL, ::fcntl(srcFd, F_GETFL) | O_NONBLOCK);  // socket reads never block
+  SplicePipe pipe;
+  if (auto err = pipe.open(kSplicePipe); !err.empty())
+    co_return SpliceOutcome{Error{503, "unable to relay the stream", err}, false};
+  spliceSrc_ = &src;
+  struct Detach {
+    asio::posix::stream_descriptor*& p;
+    ~Detach() { p = nullptr; }
+  } detach{spliceSrc_};
+  const int dst = socket_.native_handle();
+  int64_t toPull = length;
+  // Wake up for the source only once a good amount is there (or it ended): fewer, larger
+  // splices. Restored before returning: the source's owner reads its small tail normally.
+  int lowat = static_cast<int>(std::min<int64_t>(kSpliceLowat, toPull));
+  const bool lowatSet = ::setsockopt(srcFd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat) == 0;
+  struct RestoreLowat {
+    int fd;
+    bool on;
+    ~RestoreLowat() {
+      int one = 1;
+      if (on) ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+    }
+  } restoreLowat{srcFd, lowatSet};
+  while (toPull > 0 || pipe.buffered() > 0) {
+    if (lowatSet && toPull < lowat && toPull > 0) {
+      lowat = static_cast<int>(toPull);
+      ::setsockopt(srcFd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat);
+    }
+    if (spliceInterrupted_ || closed_)
+      co_return SpliceOutcome{Error{499, "stream relay interrupted", {}}, false};
+    bool moved = false;
+    if (toPull > 0 && !pipe.full()) {
+      auto in = pipe.pull(srcFd, toPull);
+      if (in.eof || in.error)
+        co_return SpliceOutcome{Error{499, "client connection lost",
+                                      in.eof ? "eof" : std::strerror(in.error)}, true};
+      toPull -= in.moved;
+      moved = moved || in.moved > 0;
+    }
+    if (pipe.buffered() > 0) {
+      auto out = pipe.push(dst);
+      if (out.error) co_return SpliceOutcome{clientGone({out.error, boost::system::system_category()}), false};
+      if (out.moved > 0) {
+        bodyBytes_ += out.moved;
+        touch();
+        moved = true;
+      }
+    }
+    if (moved) continue;
+    boost::system::error_code ec;
+    if (pipe.buffered() > 0) {
+      co_await socket_.async_wait(tcp::socket::wait_write, asio::redirect_error(use_awaitable, ec));
+      if (ec && !spliceInterrupted_) {
+        if (timedOut_) co_return SpliceOutcome{Error{408, "response timeout", "idle timeout"}, false};
+        co_return SpliceOutcome{clientGone(ec), false};
+      }
+    } else {
+      co_await src.async_wait(asio::posix::stream_descriptor::wait_read,
+                              asio::redirect_error(use_awaitable, ec));
+      if (ec && !spliceInterrupted_) {
+        if (timedOut_) co_return SpliceOutcome{Error{408, "request timeout", "idle timeout"}, true};
+        co_return SpliceOutcome{Error{499, "client connection lost", ec.message()}, true};
+      }
+    }
+  }
+  co_return SpliceOutcome{};
+}
+
+std::function<void()> Connection::spliceInterrupter() {
+  std::weak_ptr<Connection> weak = weak_from_this();
+  auto ex = socket_.get_executor();
+  return [weak, ex] {
+    asio::post(ex, [weak] {
+      auto self = weak.lock();
+      if (!self) return;
+      self->spliceInterrupted_ = true;
+      if (self->spliceSrc_) {
+        boost::system::error_code ec;
+        self->spliceSrc_->cancel(ec);
+        self->socket_.cancel(ec);
+      }
+    });
+  };
 }
 
 awaitable<Status> Connection::finish() {

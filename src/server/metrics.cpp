@@ -54,6 +54,12 @@ std::string Metrics::render() const {
       << escapeLabel(std::get<0>(k)) << "\",path=\"" << escapeLabel(std::get<1>(k)) << "\"} " << v
       << "\n";
   }
+  o << "# HELP plik_stream_bytes_total Stream bytes relayed to downloaders, by path\n"
+       "# TYPE plik_stream_bytes_total counter\n"
+       "plik_stream_bytes_total{path=\"copy\"} "
+    << streamCopied_.load(std::memory_order_relaxed) << "\n"
+    << "plik_stream_bytes_total{path=\"splice\"} "
+    << streamSpliced_.load(std::memory_order_relaxed) << "\n";
   auto gauge = [&](const char* name, double v) {
     o << "# TYPE " << name << " gauge\n" << name << " " << v << "\n";
   };

@@ -20,6 +20,12 @@ class Metrics {
   void setServerStats(const ServerStats& s);
   void cleaningRun(double seconds, int64_t removedUploads, int64_t deletedFiles,
                    int64_t deletedUploads, int64_t orphanFiles);
+  // Stream bytes sent to downloaders, by how they crossed plikd: copied through its memory,
+  // or spliced socket to socket (the zero-copy path). Lock-free.
+  void streamBytes(bool spliced, int64_t n) {
+    (spliced ? streamSpliced_ : streamCopied_).fetch_add(static_cast<uint64_t>(n),
+                                                         std::memory_order_relaxed);
+  }
   std::string render() const;  // text/plain; version=0.0.4
 
  private:
@@ -30,6 +36,7 @@ class Metrics {
   double lastCleaning_ = 0;
   double lastCleaningDuration_ = 0;
   uint64_t cleaningRuns_ = 0;
+  std::atomic<uint64_t> streamCopied_{0}, streamSpliced_{0};
   int64_t removedUploads_ = 0, deletedFiles_ = 0, deletedUploads_ = 0, orphanFiles_ = 0;
 };
 

@@ -1,6 +1,8 @@
 // The cross-instance stream relay (see stream_relay.hpp).
 #include "server/stream_relay.hpp"
 
+#include <fcntl.h>
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/redirect_error.hpp>
@@ -100,6 +102,24 @@ asio::awaitable<Status> relayStream(Context& ctx, const std::string& owner) {
   }
   std::unique_ptr<char[]> buf(new char[kRelayChunk]);
   for (;;) {
+    // Zero-copy once the owner's body is a plain byte range of the socket: spliced from the
+    // owner's socket into ours (the owner's uploader bytes never enter this process either).
+    if (const int fd = length ? ex.rawBodyFd() : -1; fd >= 0) {
+      const int64_t n = ex.rawBodyRemaining();
+      const int dupFd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+      if (dupFd >= 0) {
+        const int64_t before = ctx.res.bytesSent();
+        auto out = co_await ctx.res.spliceFrom(dupFd, n);
+        ctx.svc.metrics.streamBytes(true, ctx.res.bytesSent() - before);
+        if (!out.status.ok()) {  // the owner broke, or our downloader left: never end cleanly
+          ex.cancel();
+          ctx.res.abort();
+          co_return Status{};
+        }
+        ex.skipRawBody(n);
+        continue;
+      }
+    }
     ctx.res.setWaiting(true);
     auto n = co_await ex.read(std::span<char>(buf.get(), kRelayChunk));
     ctx.res.setWaiting(false);
@@ -109,6 +129,7 @@ asio::awaitable<Status> relayStream(Context& ctx, const std::string& owner) {
     }
     if (*n == 0) break;
     st = co_await ctx.res.write(std::span<const char>(buf.get(), *n));
+    ctx.svc.metrics.streamBytes(false, static_cast<int64_t>(*n));
     if (!st.ok()) {  // our downloader left: closing the relay tells the owner
       ex.cancel();
       ctx.res.abort();

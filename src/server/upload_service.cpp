@@ -48,6 +48,66 @@ struct PumpResult {
   std::string md5;    // hex, empty for streams
 };
 
+// Zero-copy end of a stream upload. Called between two data spans of the file part; nullopt
+// when it does not apply (then the caller goes on span by span). It applies when the file's
+// size was declared, the body is a plain Content-Length byte range of the uploader's socket,
+// the downloader's connection can splice, and the body length says exactly this: the rest of
+// the declared bytes, then the standard closing delimiter and nothing else (a single-part form,
+// as curl -F, plik, Go and browsers send). Then the bytes still buffered are written as usual,
+// all but the last byte of the socket's range is spliced by the downloader's connection
+// straight into its own socket, and the tail is read and checked: exactly one data byte and
+// the closing delimiter. The last byte is written only after the check, so a body that does
+// not end as announced never gives the downloader a complete response.
+asio::awaitable<std::optional<Status>> spliceRest(Context& ctx, const MultipartParser& parser,
+                                                  DataWriter& writer, PumpResult& out) {
+  constexpr int64_t kSpliceMin = 256 * 1024;  // below this the copy is as cheap
+  auto& body = ctx.body;
+  const int64_t declared = ctx.file ? ctx.file->size : 0;
+  const int64_t limit = maxFileSize(ctx.config());
+  const int fd = body.rawFd();
+  if (declared <= 0 || (limit > 0 && declared > limit) || fd < 0 || out.size > declared ||
+      out.sniff.size() < kSniffBytes)
+    co_return std::nullopt;
+  const std::string closing = parser.closingDelimiter();
+  const int64_t buffered = static_cast<int64_t>(body.buffered().size());
+  const int64_t dataLeft = declared - out.size;
+  const int64_t inSocket = dataLeft - buffered;  // data bytes not read yet
+  if (buffered + body.rawRemaining() != dataLeft + static_cast<int64_t>(closing.size()) ||
+      inSocket - 1 < kSpliceMin || !writer.canWriteFromFd())
+    co_return std::nullopt;
+
+  ctx.res.setWaiting(true);
+  Status st;
+  if (buffered > 0) {
+    st = co_await writer.write(body.buffered());
+    if (st.ok()) body.consume(static_cast<size_t>(buffered));
+  }
+  if (st.ok()) {
+    st = co_await writer.writeFromFd(fd, inSocket - 1);
+    if (st.ok()) body.skipRaw(inSocket - 1);
+  }
+  ctx.res.setWaiting(false);
+  if (!st.ok()) co_return st;
+  out.size = declared - 1;
+  const size_t tail = 1 + closing.size();
+  while (body.buffered().size() < tail && !body.complete()) {
+    auto r = co_await body.fill();
+    if (!r.ok()) co_return Status(readError(std::move(r).error()));
+  }
+  auto rest = body.buffered();
+  if (rest.size() != tail || !body.complete() ||
+      std::string_view(rest.data() + 1, closing.size()) != closing)
+    co_return Status(Error::badRequest(
+        "invalid multipart form : the body does not end with the closing boundary"));
+  ctx.res.setWaiting(true);
+  st = co_await writer.write(rest.first(1));
+  ctx.res.setWaiting(false);
+  if (!st.ok()) co_return st;
+  out.size = declared;
+  body.consume(tail);
+  co_return Status{};
+}
+
 // Copies the current multipart part's data into `writer`: size limit, sniff bytes, MD5 (on the
 // pool, in parallel with the write; not for streams), backpressure by awaiting each write.
 // Stops after the part's end. On error the writer is left to the caller (to abort).
@@ -89,6 +149,10 @@ asio::awaitable<Status> pumpPart(Context& ctx, MultipartParser& parser, DataWrit
         }
         body.consume(step.consumed);
         if (!st.ok()) co_return st;
+        if (stream) {
+          auto spliced = co_await spliceRest(ctx, parser, writer, out);
+          if (spliced) co_return std::move(*spliced);
+        }
         continue;
       }
       case MultipartParser::Kind::PartEnd:
@@ -107,11 +171,12 @@ asio::awaitable<Status> pumpPart(Context& ctx, MultipartParser& parser, DataWrit
 // Opens the file's sink, pumps the part into it and commits (backend details in `committed`).
 // Any failure aborts the writer (partial data deleted) and is returned.
 asio::awaitable<Status> openAndPump(Context& ctx, const File& file, MultipartParser& parser,
-                                    PumpResult& pumped, Result<std::string>& committed) {
+                                    PumpResult& pumped, Result<std::string>& committed,
+                                    uint64_t begunAt) {
   const bool stream = ctx.upload->stream;
   std::unique_ptr<DataWriter> writer;
   if (stream) {
-    auto w = ctx.svc.streams.openUploader(file.id);
+    auto w = ctx.svc.streams.openUploader(file.id, begunAt);
     if (!w.ok()) co_return std::move(w).error();
     writer = std::move(w).value();
   } else {
@@ -311,6 +376,9 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
         "invalid multipart form : request Content-Type isn't multipart/form-data");
 
   MultipartParser parser(*boundary);
+  // Taken before the file is claimed: a DELETE of the stream that lands between the claim and
+  // the registration is remembered by the registry and fails the registration.
+  const uint64_t begunAt = ctx.upload->stream ? ctx.svc.streams.mark() : 0;
   // 1. The part named "file" and its file record (now `uploading`).
   Status prepared = co_await prepareFile(ctx, declared, parser);
   if (!prepared.ok()) co_return std::move(prepared).error();
@@ -322,7 +390,7 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
   //    co_await site its own temporaries, and a waiting stream uploader holds this frame.)
   PumpResult pumped;
   Result<std::string> committed = std::string();
-  Status failure = co_await openAndPump(ctx, file, parser, pumped, committed);
+  Status failure = co_await openAndPump(ctx, file, parser, pumped, committed, begunAt);
   if (!failure.ok()) {
     std::string id = file.id;
     auto job5 = [&meta, id] {

@@ -62,6 +62,14 @@ class Stream : public PlikConfigTest {
     ::setsockopt(d.fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     d.close();
   }
+  // The server's plik_stream_bytes_total{path="copy"|"splice"} counter.
+  int64_t streamedBytes(const std::string& path) {
+    const std::string text = server_->services().metrics.render();
+    const std::string key = "plik_stream_bytes_total{path=\"" + path + "\"} ";
+    auto pos = text.find(key);
+    if (pos == std::string::npos) return -1;
+    return std::stoll(text.substr(pos + key.size()));
+  }
   std::string waitStatus(const Json& up, const std::string& want) {
     std::string fid = up["files"][0]["id"];
     auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <boost/asio/error.hpp>
 #include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -71,6 +75,17 @@ struct StreamState {
   std::span<char> readerOut;
   size_t readerGot = 0;
 
+  // Zero-copy hand-off (writeFromFd / readStep): the reader accepts descriptors and can be
+  // interrupted; the writer offers a dup of its socket for fdBytes bytes; the reader takes it
+  // (then owns and closes it), moves the bytes and reports. While fdTaken, only the reader
+  // reads the uploader's socket, so the writer waits for the report even after a failure.
+  bool readerCanSplice = false;
+  std::function<void()> interruptReader;
+  int fdOffered = -1;
+  int64_t fdBytes = 0;
+  bool fdTaken = false;
+  bool fdReported = false;
+
   AsyncSignal toWriter;  // wakes the writer (downloader attached, bytes taken, EOF seen, error)
   AsyncSignal toReader;  // wakes the reader (uploader came, bytes delivered, EOF, error)
 
@@ -87,7 +102,15 @@ struct StreamState {
     readerWaiting = false;
   }
 
+  // Wakes both sides, and interrupts a reader busy moving bytes from the writer's socket.
+  // Called without `mu` held.
   void notifyBoth() {
+    std::function<void()> interrupt;
+    {
+      std::lock_guard lk(mu);
+      if (fdTaken) interrupt = interruptReader;
+    }
+    if (interrupt) interrupt();
     toWriter.notify();
     toReader.notify();
   }
@@ -103,6 +126,23 @@ struct StreamRegistry::Impl {
   std::unordered_map<std::string, std::shared_ptr<StreamState>> streams;  // guarded by mu
   bool stopped = false;                                                   // guarded by mu
   uint64_t nextMark = 1;                                                  // guarded by mu
+  // Cancels that found nothing registered: id -> (mark, when, reason). Guarded by mu; pruned
+  // by age and size so it stays small.
+  struct Tombstone {
+    uint64_t mark;
+    SteadyClock::time_point at;
+    std::string reason;
+  };
+  std::unordered_map<std::string, Tombstone> tombstones;
+  static constexpr size_t kMaxTombstones = 10000;
+  static constexpr std::chrono::minutes kTombstoneAge{5};
+
+  void pruneTombstonesLocked(SteadyClock::time_point now) {
+    if (tombstones.size() < kMaxTombstones / 2) return;
+    for (auto it = tombstones.begin(); it != tombstones.end();)
+      it = now - it->second.at > kTombstoneAge ? tombstones.erase(it) : std::next(it);
+    if (tombstones.size() >= kMaxTombstones) tombstones.clear();  // never unbounded
+  }
 
   AsyncSignal::Deadline deadlineFromNow() const {
     if (timeout.count() <= 0) return std::nullopt;
@@ -185,6 +225,78 @@ class StreamWriter final : public DataWriter {
       }
       failed();
       co_return Status(opCancelled());
+    }
+  }
+
+  bool canWriteFromFd() const override {
+    std::lock_guard lk(st_->mu);
+    return st_->readerCanSplice && st_->hasDownloader && !st_->closed;
+  }
+
+  asio::awaitable<Status> writeFromFd(int fd, int64_t length) override {
+    if (done_) co_return Status(writerClosed());
+    if (length <= 0) co_return Status{};
+    if (auto s = co_await awaitDownloader(); !s.ok()) co_return s;
+    const int dupFd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dupFd < 0) co_return Status(Error::internal("unable to relay the stream", std::strerror(errno)));
+    bool wakeReader = false;
+    {
+      std::lock_guard lk(st_->mu);
+      if (st_->writerError || !st_->readerCanSplice) {
+        ::close(dupFd);
+        if (st_->writerError) co_return Status(*st_->writerError);
+        co_return Status(Error::internal("zero-copy write not supported"));
+      }
+      st_->fdOffered = dupFd;
+      st_->fdBytes = length;
+      st_->fdTaken = false;
+      st_->fdReported = false;
+      st_->writerWaiting = true;
+      if (!st_->readerOut.empty() || st_->readerWaiting) {  // the reader is suspended: wake it
+        st_->readerOut = {};
+        st_->readerWaiting = false;
+        wakeReader = true;
+      }
+    }
+    if (wakeReader) st_->toReader.notify();
+    for (;;) {
+      const auto ec = co_await st_->toWriter.wait();
+      bool failedHere = false;
+      std::optional<Status> answer;
+      {
+        std::lock_guard lk(st_->mu);
+        if (st_->fdReported) {  // the reader is done with the socket
+          st_->fdReported = false;
+          st_->writerWaiting = false;
+          answer = st_->writerError ? Status(*st_->writerError) : Status{};
+        } else if (!st_->fdTaken) {
+          if (st_->writerError || ec) {  // failed before the reader took it: reclaim it
+            if (st_->fdOffered >= 0) ::close(st_->fdOffered);
+            st_->fdOffered = -1;
+            st_->writerWaiting = false;
+            if (!st_->writerError) {
+              st_->failLocked(opCancelled(), uploaderAborted());
+              failedHere = true;
+            }
+            answer = Status(*st_->writerError);
+          } else {
+            st_->writerWaiting = true;  // spurious wake-up
+          }
+        } else {
+          // The reader is moving bytes: wait for its report, even after a failure (which
+          // interrupts it), so nobody else reads the socket meanwhile.
+          if (ec && !st_->closed) {
+            st_->failLocked(opCancelled(), uploaderAborted());
+            failedHere = true;
+          }
+          st_->writerWaiting = true;
+        }
+      }
+      if (failedHere) {
+        st_->notifyBoth();
+        reg_->unregister(st_);
+      }
+      if (answer) co_return *answer;
     }
   }
 
@@ -314,6 +426,11 @@ class StreamReader final : public DataReader {
       std::lock_guard lk(st_->mu);
       st_->readerOut = {};
       st_->readerWaiting = false;
+      st_->interruptReader = nullptr;
+      if (st_->fdTaken) {  // destroyed while moving bytes: report (the fd was the consumer's)
+        st_->fdTaken = false;
+        st_->fdReported = true;
+      }
       if (!st_->readerSawEof) {
         st_->readerGone = true;
         wakeWriter = true;
@@ -331,14 +448,57 @@ class StreamReader final : public DataReader {
   }
 
   asio::awaitable<Result<size_t>> read(std::span<char> out) override {
-    if (out.empty()) co_return size_t{0};
+    auto step = co_await readStep(out);
+    if (!step.ok()) co_return std::move(step).error();
+    if (step->fd >= 0) {  // not for consumers that never called acceptFds(); cannot happen
+      ::close(step->fd);
+      fdDone(Status(Error::internal("zero-copy read not accepted")), false);
+      co_return Error::internal("zero-copy read not accepted");
+    }
+    co_return step->copied;
+  }
+
+  void acceptFds(std::function<void()> interrupt) override {
+    std::lock_guard lk(st_->mu);
+    st_->readerCanSplice = true;
+    st_->interruptReader = std::move(interrupt);
+  }
+
+  void fdDone(const Status& result, bool sourceFailed) override {
+    bool failedHere = false;
+    {
+      std::lock_guard lk(st_->mu);
+      st_->fdTaken = false;
+      st_->fdReported = true;
+      st_->writerWaiting = false;
+      if (!result.ok() && !st_->closed) {
+        Error forWriter = sourceFailed ? Error{499, "unable to read data from request body",
+                                               result.error().message + " " + result.error().detail}
+                                       : downloaderGone();
+        st_->failLocked(std::move(forWriter), uploaderAborted());
+        failedHere = true;
+      }
+    }
+    if (failedHere) {
+      st_->notifyBoth();
+      reg_->unregister(st_);
+    } else {
+      st_->toWriter.notify();
+    }
+  }
+
+  asio::awaitable<Result<Step>> readStep(std::span<char> out) override {
+    if (out.empty()) co_return Step{};
     for (;;) {
       bool wakeWriter = false;
       bool finished = false;
-      std::optional<Result<size_t>> answer;
+      std::optional<Result<Step>> answer;
       {
         std::lock_guard lk(st_->mu);
-        if (!st_->pending.empty()) {
+        if (st_->fdOffered >= 0 && !st_->fdTaken && !st_->readerError) {
+          st_->fdTaken = true;
+          answer.emplace(Step{0, std::exchange(st_->fdOffered, -1), st_->fdBytes});
+        } else if (!st_->pending.empty()) {
           const size_t n = std::min(out.size(), st_->pending.size());
           std::memcpy(out.data(), st_->pending.data(), n);
           st_->pending = st_->pending.subspan(n);
@@ -346,7 +506,7 @@ class StreamReader final : public DataReader {
             st_->writerWaiting = false;
             wakeWriter = true;
           }
-          answer.emplace(n);
+          answer.emplace(Step{n, -1, 0});
         } else if (st_->readerError) {
           answer.emplace(*st_->readerError);
         } else if (st_->eof) {
@@ -359,7 +519,7 @@ class StreamReader final : public DataReader {
               wakeWriter = true;
             }
           }
-          answer.emplace(size_t{0});
+          answer.emplace(Step{});
         } else {
           st_->readerOut = out;
           st_->readerGot = 0;
@@ -377,9 +537,9 @@ class StreamReader final : public DataReader {
         st_->readerOut = {};
         if (st_->readerGot > 0) {
           const size_t n = std::exchange(st_->readerGot, 0);
-          co_return n;
+          co_return Step{n, -1, 0};
         }
-        if (!ec || st_->readerError || st_->eof) continue;
+        if (!ec || st_->readerError || st_->eof || st_->fdOffered >= 0) continue;
         st_->failLocked(downloaderGone(), opCancelled());
       }
       st_->notifyBoth();
@@ -400,12 +560,18 @@ StreamRegistry::StreamRegistry(std::chrono::milliseconds timeout)
 
 StreamRegistry::~StreamRegistry() { shutdown(); }
 
-Result<std::unique_ptr<DataWriter>> StreamRegistry::openUploader(const std::string& fileId) {
+Result<std::unique_ptr<DataWriter>> StreamRegistry::openUploader(const std::string& fileId,
+                                                                 uint64_t begunAt) {
   std::shared_ptr<StreamState> st;
   bool wakeReader = false;
   {
     std::lock_guard lk(impl_->mu);
     if (impl_->stopped) return shutdownError();
+    if (auto t = impl_->tombstones.find(fileId); t != impl_->tombstones.end()) {
+      Impl::Tombstone tomb = std::move(t->second);
+      impl_->tombstones.erase(t);
+      if (begunAt > 0 && tomb.mark >= begunAt) return Error{404, std::move(tomb.reason), {}};
+    }
     auto it = impl_->streams.find(fileId);
     if (it != impl_->streams.end()) {
       std::lock_guard sl(it->second->mu);
@@ -503,7 +669,13 @@ bool StreamRegistry::cancel(const std::string& fileId, std::string reason) {
   {
     std::lock_guard lk(impl_->mu);
     auto it = impl_->streams.find(fileId);
-    if (it == impl_->streams.end()) return false;
+    if (it == impl_->streams.end()) {
+      const auto now = SteadyClock::now();
+      impl_->pruneTombstonesLocked(now);
+      impl_->tombstones.insert_or_assign(fileId,
+                                         Impl::Tombstone{impl_->nextMark++, now, std::move(reason)});
+      return false;
+    }
     st = std::move(it->second);
     impl_->streams.erase(it);
   }

@@ -25,6 +25,15 @@ namespace plik {
 //   10,000 waiting uploaders (each its own coroutine and strand) add ~3.5 KB each, frames
 //   included (a bare coroutine waiting on a timer: ~1.5 KB).
 //
+// Zero-copy hand-off (DataWriter::writeFromFd / DataReader::readStep): when the downloader's
+//   connection can splice (it called acceptFds) and the uploader's remaining bytes are a plain
+//   byte range of its socket, the writer offers a dup of its socket instead of a span; the
+//   downloader splices socket -> pipe -> its own socket (no copy in user space) and reports
+//   with fdDone(); the writer stays suspended meanwhile, so exactly one side reads the uploader
+//   socket at any time. A failure from anywhere (cancel, shutdown, either peer gone) interrupts
+//   the splice through the reader's interrupt function, and the writer returns only after the
+//   reader's report.
+//
 // Threading: the two sides run on different strands (threads); cancel()/shutdown() and all
 // const queries may be called from any thread. Shared state sits behind mutexes (registry map,
 // then per stream, in that order; never held across a co_await), and a suspended side is woken
@@ -66,7 +75,10 @@ class StreamRegistry {
   //    away before commit() was called or the stream was cancelled;
   //  - abort(), or destroying it without a successful commit(), makes the downloader's read()
   //    fail (never a clean 0) so the HTTP layer breaks the response instead of ending it.
-  Result<std::unique_ptr<DataWriter>> openUploader(const std::string& fileId);
+  // begunAt: mark() taken before the uploader's request claimed the file (0 = unknown): a
+  // cancel() of this id that came after that, while nothing was registered yet, makes this
+  // fail with its 404 reason (a DELETE racing the uploader's registration is not lost).
+  Result<std::unique_ptr<DataWriter>> openUploader(const std::string& fileId, uint64_t begunAt = 0);
 
   // Downloader side. Suspends until the uploader of fileId registers (408 after the timeout),
   // then owns the stream. 409 if another downloader is attached (waiting or transferring).
@@ -81,6 +93,8 @@ class StreamRegistry {
 
   // Cancels a waiting or running stream (uploader and/or downloader registered): both sides
   // fail promptly with 404 `reason`. Returns whether something was cancelled. Any thread.
+  // When nothing is registered, remembers the cancel (bounded, a few minutes) for an uploader
+  // that already claimed the file but has not registered yet (see openUploader's begunAt).
   bool cancel(const std::string& fileId, std::string reason = "stream cancelled");
 
   // Ends every stream with 503 on both sides; later openUploader/attachDownloader fail at once.

@@ -32,13 +32,11 @@ Error notAvailable(const File& f) {
 }
 
 // Copies a reader to the response. Returns false if the transfer broke.
-asio::awaitable<Status> pump(Context& ctx, DataReader& reader, int64_t length, bool waiting) {
+asio::awaitable<Status> pump(Context& ctx, DataReader& reader, int64_t length) {
   std::unique_ptr<char[]> buf(new char[kChunk]);
   int64_t sent = 0;
   for (;;) {
-    if (waiting) ctx.res.setWaiting(true);
     auto n = co_await reader.read(std::span<char>(buf.get(), kChunk));
-    if (waiting) ctx.res.setWaiting(false);
     if (!n.ok()) co_return std::move(n).error();
     if (*n == 0) break;
     auto st = co_await ctx.res.write(std::span<const char>(buf.get(), *n));
@@ -47,6 +45,33 @@ asio::awaitable<Status> pump(Context& ctx, DataReader& reader, int64_t length, b
   }
   if (length >= 0 && sent != length) co_return Error::internal("short read from data backend");
   co_return Status{};
+}
+
+// A stream's bytes to the response: copied chunks, or (zero-copy) a byte range of the
+// uploader's socket spliced straight into ours (only into a Content-Length response).
+// Errors: the response is to be broken off.
+asio::awaitable<Status> pumpStream(Context& ctx, DataReader& reader, bool sized) {
+  std::unique_ptr<char[]> buf(new char[kChunk]);
+  if (auto interrupt = sized ? ctx.res.spliceInterrupter() : nullptr)
+    reader.acceptFds(std::move(interrupt));
+  for (;;) {
+    ctx.res.setWaiting(true);
+    auto step = co_await reader.readStep(std::span<char>(buf.get(), kChunk));
+    ctx.res.setWaiting(false);
+    if (!step.ok()) co_return std::move(step).error();
+    if (step->fd >= 0) {
+      const int64_t before = ctx.res.bytesSent();
+      auto out = co_await ctx.res.spliceFrom(step->fd, step->fdBytes);
+      ctx.svc.metrics.streamBytes(true, ctx.res.bytesSent() - before);
+      reader.fdDone(out.status, out.sourceFailed);
+      if (!out.status.ok()) co_return out.status;
+      continue;
+    }
+    if (step->copied == 0) co_return Status{};
+    auto st = co_await ctx.res.write(std::span<const char>(buf.get(), step->copied));
+    if (!st.ok()) co_return st;
+    ctx.svc.metrics.streamBytes(false, static_cast<int64_t>(step->copied));
+  }
 }
 
 // How long a relayed request waits for the owner's uploader to register (it began its upload
@@ -112,7 +137,7 @@ asio::awaitable<Status> getStream(Context& ctx) {
   ctx.res.setStatus(200);
   auto st = co_await ctx.res.start(declared > 0 ? std::optional<int64_t>(declared) : std::nullopt);
   if (!st.ok()) co_return st;
-  st = co_await pump(ctx, **reader, -1, true);
+  st = co_await pumpStream(ctx, **reader, declared > 0);
   if (!st.ok()) {
     ctx.res.abort();
     co_return Status{};
@@ -200,7 +225,7 @@ asio::awaitable<Status> getFile(Context& ctx) {
     if (reader->nativeFd() >= 0)
       st = co_await ctx.res.sendFile(reader->nativeFd(), reader->offset(), length);
     else
-      st = co_await pump(ctx, *reader, length, false);
+      st = co_await pump(ctx, *reader, length);
   }
   if (st.ok()) st = co_await ctx.res.finish();
   if (!st.ok()) {

@@ -26,6 +26,11 @@
 #include <thread>
 #include <vector>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/this_coro.hpp>
+
 #include "data/stream/async_signal.hpp"
 
 namespace plik {
@@ -579,6 +584,162 @@ TEST_F(StreamRegistryTest, AsyncSignalBasics) {
   EXPECT_FALSE(got[0]);
   EXPECT_EQ(got[1], asio::error::timed_out);
   EXPECT_FALSE(got[2]);
+}
+
+}  // namespace
+}  // namespace plik
+
+// ---- zero-copy hand-off (writeFromFd / acceptFds / readStep / fdDone) ----------------------
+
+namespace plik {
+namespace {
+
+// Reader that accepts descriptors: copies spans, and for an fd step reads the bytes from the fd
+// itself (blocking read: a socketpair in the test) — or, with holdFd, keeps it until
+// interrupted and then reports a failure.
+asio::awaitable<Outcome> downloadSteps(StreamRegistry* reg, std::string id,
+                                       std::atomic<int>* interrupts, bool holdFd) {
+  Outcome out;
+  auto r = co_await reg->attachDownloader(id);
+  if (!r.ok()) {
+    out.error = r.error();
+    co_return out;
+  }
+  auto& reader = *r.value();
+  reader.acceptFds([interrupts] { interrupts->fetch_add(1); });
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    auto step = co_await reader.readStep(buf);
+    if (!step.ok()) {
+      out.error = step.error();
+      co_return out;
+    }
+    if (step->fd >= 0) {
+      if (holdFd) {
+        asio::steady_timer t(co_await asio::this_coro::executor);
+        while (interrupts->load() == 0) {
+          t.expires_after(1ms);
+          co_await t.async_wait(asio::use_awaitable);
+        }
+        ::close(step->fd);
+        reader.fdDone(Status(Error{499, "stream relay interrupted", {}}), false);
+        continue;
+      }
+      int64_t left = step->fdBytes;
+      while (left > 0) {
+        ssize_t n = ::read(step->fd, buf.data(), std::min<int64_t>(left, static_cast<int64_t>(buf.size())));
+        if (n <= 0) break;
+        out.bytes.insert(out.bytes.end(), buf.begin(), buf.begin() + n);
+        left -= n;
+      }
+      ::close(step->fd);
+      reader.fdDone(left == 0 ? Status{} : Status(Error{499, "short", {}}), left != 0);
+      continue;
+    }
+    if (step->copied == 0) {
+      out.sawEof = true;
+      co_return out;
+    }
+    out.bytes.insert(out.bytes.end(), buf.begin(), buf.begin() + step->copied);
+  }
+}
+
+// Uploader: "head" as a span, then `fdBytes` from fd (zero-copy), then "tail" and commit
+// (withTail); `offered` is set once the span was taken.
+asio::awaitable<Outcome> uploadViaFd(DataWriter* writer, int fd, int64_t fdBytes, bool withTail,
+                                     std::atomic<bool>* offered) {
+  Outcome out;
+  auto s = co_await writer->write(std::span<const char>("head", 4));
+  offered->store(true);
+  if (s.ok() && !writer->canWriteFromFd()) s = Error::internal("reader cannot splice");
+  if (s.ok()) s = co_await writer->writeFromFd(fd, fdBytes);
+  if (s.ok() && withTail) {
+    s = co_await writer->write(std::span<const char>("tail", 4));
+    if (s.ok()) {
+      auto c = co_await writer->commit();
+      if (!c.ok()) s = c.error();
+    }
+  }
+  if (!s.ok()) out.error = s.error();
+  co_return out;
+}
+
+TEST_F(StreamRegistryTest, FdHandOffDeliversTheSocketRangeInOrder) {
+  StreamRegistry reg(30s);
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  const auto middle = randomBytes(300 * 1024, 77);
+  std::thread feeder([&] { (void)!::write(sv[0], middle.data(), middle.size()); });
+  std::atomic<int> interrupts{0};
+  auto down = spawn(downloadSteps(&reg, "fd", &interrupts, false));
+  auto w = reg.openUploader("fd");
+  ASSERT_TRUE(w.ok());
+  auto writer = std::move(w.value());
+  std::atomic<bool> offered{false};
+  auto up = spawn(uploadViaFd(writer.get(), sv[1], static_cast<int64_t>(middle.size()), true, &offered));
+  auto u = get(up);
+  auto d = get(down);
+  feeder.join();
+  EXPECT_FALSE(u.error) << u.error->message;
+  EXPECT_FALSE(d.error) << d.error->message;
+  EXPECT_TRUE(d.sawEof);
+  std::string expect = "head" + std::string(middle.begin(), middle.end()) + "tail";
+  EXPECT_TRUE(std::string(d.bytes.begin(), d.bytes.end()) == expect);
+  EXPECT_EQ(interrupts.load(), 0);
+  writer.reset();
+  ::close(sv[0]);
+  ::close(sv[1]);
+}
+
+TEST_F(StreamRegistryTest, CancelDuringFdHandOffInterruptsTheReaderAndWaitsForIt) {
+  StreamRegistry reg(30s);
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  std::atomic<int> interrupts{0};
+  auto down = spawn(downloadSteps(&reg, "fdc", &interrupts, true));
+  auto w = reg.openUploader("fdc");
+  ASSERT_TRUE(w.ok());
+  auto writer = std::move(w.value());
+  std::atomic<bool> offered{false};
+  auto up = spawn(uploadViaFd(writer.get(), sv[1], 1 << 20, false, &offered));
+  waitUntil([&] { return offered.load(); });
+  std::this_thread::sleep_for(50ms);  // let the reader take the descriptor
+  EXPECT_TRUE(reg.cancel("fdc", "stream cancelled"));
+  auto u = get(up, kGenerous);
+  auto d = get(down, kGenerous);
+  EXPECT_GE(interrupts.load(), 1);
+  ASSERT_TRUE(u.error);
+  EXPECT_EQ(u.error->status, 404);
+  EXPECT_EQ(u.error->message, "stream cancelled");
+  ASSERT_TRUE(d.error);
+  EXPECT_EQ(reg.activeCount(), 0u);
+  writer.reset();
+  ::close(sv[0]);
+  ::close(sv[1]);
+}
+
+}  // namespace
+}  // namespace plik
+
+namespace plik {
+namespace {
+
+// A cancel that lands after an uploader claimed the file but before it registered is not
+// lost; an uploader that began after the cancel (a retry) is not affected.
+TEST_F(StreamRegistryTest, CancelBeforeRegistrationFailsOnlyEarlierUploaders) {
+  StreamRegistry reg(30s);
+  const uint64_t before = reg.mark();
+  EXPECT_FALSE(reg.cancel("late", "stream cancelled"));  // nothing registered yet
+  const uint64_t after = reg.mark();
+  auto early = reg.openUploader("late", before);
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().status, 404);
+  EXPECT_EQ(early.error().message, "stream cancelled");
+  EXPECT_FALSE(reg.cancel("late2"));
+  auto retry = reg.openUploader("late2", after + 1);
+  EXPECT_TRUE(retry.ok());
+  auto unknown = reg.openUploader("late", before);  // the remembered cancel was used up
+  EXPECT_TRUE(unknown.ok());
 }
 
 }  // namespace
