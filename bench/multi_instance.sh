@@ -107,20 +107,24 @@ mapfile -t NGINX_WORKERS < <(pgrep -P "$NGINX_PID")
 
 # ---------------------------------------------------------------- measurements
 # stream_mbs UP_BASE DOWN_BASE : creates a stream upload on UP_BASE, downloader on DOWN_BASE
-# (started first), uploader on UP_BASE; prints MB/s over the whole transfer.
+# (started first), uploader on UP_BASE; prints the body throughput in MB/s (downloader's first
+# byte to last: the rendezvous wait is not throughput) and, after it, the whole-transfer MB/s
+# from the downloader's start (rendezvous included; a downloader that waits on another
+# instance notices its uploader by polling the database, 100 ms doubling up to 1 s).
 stream_mbs() {
-  local up=$1 down=$2 id tok fid t0 t1 code got dl
+  local up=$1 down=$2 id tok fid t0 t1 code got ttfb total dl
   read -r id tok fid < <(create_upload "$up" true x "$N")
   t0=$(now_ns)
-  curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' "$down/stream/$id/$fid/x" >"$MI_DIR/dl.out" &
+  curl -sS -o /dev/null -w '%{http_code} %{size_download} %{time_starttransfer} %{time_total}\n' "$down/stream/$id/$fid/x" >"$MI_DIR/dl.out" &
   dl=$!
   sleep 0.05
   curl -sS -o "$MI_DIR/ul.out" -H "X-UploadToken: $tok" -F "file=@$BENCH_DATA;filename=x" "$up/stream/$id/$fid/x"
   wait $dl
   t1=$(now_ns)
-  read -r code got <"$MI_DIR/dl.out"
+  read -r code got ttfb total <"$MI_DIR/dl.out"
   [ "$code" = 200 ] && [ "$got" = "$N" ] || echo "  WARNING: stream download $code, $got bytes: $(head -c 200 "$MI_DIR/ul.out")" >&2
-  awk -v n="$N" -v d=$((t1 - t0)) 'BEGIN{printf "%.1f", n / (d / 1e9) / 1e6}'
+  awk -v n="$N" -v a="$ttfb" -v b="$total" -v d=$((t1 - t0)) \
+    'BEGIN{printf "%.1f %.1f", n / (b - a) / 1e6, n / (d / 1e9) / 1e6}'
 }
 download_mbs() { # url
   local out; out=$(curl -sS -o /dev/null -w '%{http_code} %{size_download} %{time_total}' "$1")
@@ -133,19 +137,20 @@ echo "== multi-instance: direct plikd vs nginx (deploy/nginx-lua.conf) + 2 plikd
 read -r sid sfid < <(upload_stored "${URL[a]}" "$BENCH_DATA" big.bin)
 [ -n "${sfid:-}" ] || { echo "upload failed" >&2; exit 5; }
 curl -s -o /dev/null "${URL[a]}/file/$sid/$sfid/big.bin"   # warm the page cache
-sd=(); sn=(); dd=(); dn=(); sr=()
+sd=(); sn=(); dd=(); dn=(); sr=(); wd=(); wn=(); wr=()
 for r in $(seq 1 "$BENCH_RUNS"); do
-  a=$(stream_mbs "${URL[a]}" "${URL[a]}"); b=$(stream_mbs "$NG" "$NG")
+  read -r a aw < <(stream_mbs "${URL[a]}" "${URL[a]}"); read -r b bw < <(stream_mbs "$NG" "$NG")
   c=$(download_mbs "${URL[a]}/file/$sid/$sfid/big.bin"); d=$(download_mbs "$NG/file/$sid/$sfid/big.bin")
   # Through a relaying instance: uploader on a, downloader on b; b relays from a
   # (files.instance, docs/deploy.md "Streams through any instance").
-  e=$(stream_mbs "${URL[a]}" "${URL[b]}")
-  echo "  run $r: stream direct $a, via nginx $b, relayed a->b $e; download direct $c, via nginx $d MB/s"
-  sd+=("$a"); sn+=("$b"); dd+=("$c"); dn+=("$d"); sr+=("$e")
+  read -r e ew < <(stream_mbs "${URL[a]}" "${URL[b]}")
+  echo "  run $r: stream direct $a, via nginx $b, relayed a->b $e (whole transfer incl. rendezvous: $aw, $bw, $ew); download direct $c, via nginx $d MB/s"
+  sd+=("$a"); sn+=("$b"); dd+=("$c"); dn+=("$d"); sr+=("$e"); wd+=("$aw"); wn+=("$bw"); wr+=("$ew")
 done
 
 s1=$(median "${sd[@]}"); s2=$(median "${sn[@]}"); d1=$(median "${dd[@]}"); d2=$(median "${dn[@]}")
 s3=$(median "${sr[@]}")
+report_line "info: whole transfer incl. rendezvous, direct / nginx / relayed" "$(median "${wd[@]}") / $(median "${wn[@]}") / $(median "${wr[@]}")" "MB/s"
 rs=$(ratio "$s2" "$s1"); rd=$(ratio "$d2" "$d1"); rr=$(ratio "$s3" "$s1")
 echo "-- medians"
 report_line "stream, direct to one plikd" "$s1" "MB/s"

@@ -35,7 +35,9 @@ asio::awaitable<void> sendText(http::ResponseWriter& res, int status, std::strin
   (void)co_await res.send(body);
 }
 
-asio::awaitable<Status> runRoute(Context& ctx, const Route& route) {
+// The route's middleware chain. The handler is awaited by the caller, not here, so that this
+// frame is gone while a handler waits (a stream uploader may wait minutes; 10,000 of them).
+asio::awaitable<Status> runMiddleware(Context& ctx, const Route& route) {
   if (route.chain & kStd) {
     if (auto st = middleware::sourceIp(ctx); !st.ok()) co_return st;
   }
@@ -49,7 +51,7 @@ asio::awaitable<Status> runRoute(Context& ctx, const Route& route) {
   if (route.chain & kFile) {
     if (auto st = co_await middleware::file(ctx); !st.ok()) co_return st;
   }
-  co_return co_await route.handler(ctx);
+  co_return Status{};
 }
 
 }  // namespace
@@ -162,7 +164,8 @@ http::Handler makeDispatcher(Services& svc) {
     if (route) {
       ctx.routeTemplate = route->pattern;
       try {
-        st = co_await runRoute(ctx, *route);
+        st = co_await runMiddleware(ctx, *route);
+        if (st.ok()) st = co_await route->handler(ctx);
       } catch (const std::exception& e) {
         st = Error::internal("internal server error", e.what());
       }

@@ -51,8 +51,12 @@ asio::awaitable<std::string> waitForRemoteUploader(Context& ctx, std::string fil
   asio::steady_timer timer(executor);
   auto& meta = ctx.svc.meta;
   const std::string& self = ctx.svc.instanceId;
+  // Quick at first (an uploader usually follows its downloader within moments), then once a
+  // second: 100, 200, 400, 800 ms, 1 s, 1 s, ... — a handful of extra queries per waiter.
+  std::chrono::milliseconds delay{100};
   for (;;) {
-    timer.expires_after(std::chrono::seconds(1));
+    timer.expires_after(delay);
+    delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(1));
     co_await timer.async_wait(asio::use_awaitable);  // throws when the race cancels us
     auto job = [&meta, &fileId] { return meta.getFile(fileId); };
     auto r = co_await blocking(ctx, job);

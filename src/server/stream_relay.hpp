@@ -19,7 +19,7 @@ inline constexpr const char* kRelayHeader = "X-Plik-Relay";
 
 bool isRelayRequest(const Context& ctx);
 
-// Polls the database (every second) until the file is `uploading` on another instance, then
+// Polls the database (after 100, 200, 400, 800 ms, then every second) until the file is `uploading` on another instance, then
 // returns that instance's URL. Never returns otherwise: race it against the local wait.
 boost::asio::awaitable<std::string> waitForRemoteUploader(Context& ctx, std::string fileId);
 

@@ -332,8 +332,8 @@ asio::awaitable<Status> prepareFile(Context& ctx, const std::optional<File>& dec
 }
 
 // Step 4 of receiveFile: records md5/type/size and the final status with a compare-and-set.
-asio::awaitable<Result<File>> finishFile(Context& ctx, File& file, const PumpResult& pumped,
-                                         const std::string& backendDetails) {
+asio::awaitable<Status> finishFile(Context& ctx, File& file, const PumpResult& pumped,
+                                   const std::string& backendDetails) {
   const Upload& up = *ctx.upload;
   auto& meta = ctx.svc.meta;
   FileUpdate upd;
@@ -362,10 +362,11 @@ asio::awaitable<Result<File>> finishFile(Context& ctx, File& file, const PumpRes
   file.size = upd.size;
   file.type = upd.type;
   file.backendDetails = upd.backendDetails;
-  co_return file;
+  co_return Status{};
 }
 
-asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File>& declared) {
+asio::awaitable<Status> receiveFile(Context& ctx, const std::optional<File>& declared,
+                                    HandlerFn respond) {
   auto& meta = ctx.svc.meta;
   if (!ctx.isUploadAdmin) co_return Error::forbidden("you are not allowed to add file to this upload");
 
@@ -400,7 +401,9 @@ asio::awaitable<Result<File>> receiveFile(Context& ctx, const std::optional<File
     co_return std::move(failure).error();
   }
   // 3. Metadata: the file is complete.
-  co_return co_await finishFile(ctx, file, pumped, *committed);
+  Status finished = co_await finishFile(ctx, file, pumped, *committed);
+  if (!finished.ok()) co_return finished;
+  co_return co_await respond(ctx);
 }
 
 }  // namespace plik

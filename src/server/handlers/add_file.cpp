@@ -6,11 +6,18 @@
 
 namespace plik::handlers {
 
-boost::asio::awaitable<Status> addFile(Context& ctx) {
-  auto f = co_await receiveFile(ctx, ctx.file);
-  if (!f.ok()) co_return std::move(f).error();
-  std::string json = fileToJson(*f);
+namespace {
+
+boost::asio::awaitable<Status> respondStoredFile(Context& ctx) {
+  std::string json = fileToJson(*ctx.file);
   co_return co_await respondJson(ctx, json);
+}
+
+}  // namespace
+
+// Not a coroutine: the request's frames while a stream uploader waits are receiveFile's own.
+boost::asio::awaitable<Status> addFile(Context& ctx) {
+  return receiveFile(ctx, ctx.file, &respondStoredFile);
 }
 
 }  // namespace plik::handlers

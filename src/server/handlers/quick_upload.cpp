@@ -8,15 +8,11 @@
 
 namespace plik::handlers {
 
-boost::asio::awaitable<Status> quickUpload(Context& ctx) {
-  UploadRequest defaults;
-  auto up = co_await createUploadFromRequest(ctx, defaults);
-  if (!up.ok()) co_return std::move(up).error();
-  ctx.upload = std::move(up).value();
-  ctx.isUploadAdmin = true;
-  std::optional<File> none;
-  auto f = co_await receiveFile(ctx, none);
-  if (!f.ok()) co_return std::move(f).error();
+namespace {
+
+// The answer: one URL line for curl.
+boost::asio::awaitable<Status> respondFileUrl(Context& ctx) {
+  const File* f = &*ctx.file;
   const Config& cfg = ctx.config();
   std::string base;
   if (!cfg.downloadDomain.empty()) {
@@ -31,6 +27,18 @@ boost::asio::awaitable<Status> quickUpload(Context& ctx) {
   }
   std::string url = base + "/file/" + ctx.upload->id + "/" + f->id + "/" + percentEncodePath(f->name) + "\n";
   co_return co_await respondText(ctx, url);
+}
+
+}  // namespace
+
+boost::asio::awaitable<Status> quickUpload(Context& ctx) {
+  UploadRequest defaults;
+  auto up = co_await createUploadFromRequest(ctx, defaults);
+  if (!up.ok()) co_return std::move(up).error();
+  ctx.upload = std::move(up).value();
+  ctx.isUploadAdmin = true;
+  std::optional<File> none;
+  co_return co_await receiveFile(ctx, none, &respondFileUrl);
 }
 
 }  // namespace plik::handlers
