@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -24,22 +25,20 @@ std::string SplicePipe::open(int capacity) {
   return {};
 }
 
-SplicePipe::Step SplicePipe::pull(int fd, int64_t max) {
-  Step s;
-  const int64_t room = capacity_ - buffered_;
-  const int64_t want = max < room ? max : room;
-  if (want <= 0) {
-    s.wouldBlock = true;
-    return s;
-  }
+namespace {
+
+// One non-blocking splice(2) of up to n bytes, retried on EINTR. A 0 return is the source's
+// end when reading a socket, and a gone peer when writing one.
+SplicePipe::Step spliceOnce(int in, int out, int64_t n, bool zeroIsEof) {
+  SplicePipe::Step s;
   for (;;) {
-    ssize_t n = ::splice(fd, nullptr, wr_, nullptr, static_cast<size_t>(want),
-                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    if (n > 0) {
-      buffered_ += n;
-      s.moved = n;
-    } else if (n == 0) {
-      s.eof = true;
+    ssize_t got = ::splice(in, nullptr, out, nullptr, static_cast<size_t>(n),
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (got > 0) {
+      s.moved = got;
+    } else if (got == 0) {
+      if (zeroIsEof) s.eof = true;
+      else s.error = EPIPE;
     } else if (errno == EINTR) {
       continue;
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -51,29 +50,21 @@ SplicePipe::Step SplicePipe::pull(int fd, int64_t max) {
   }
 }
 
+}  // namespace
+
+SplicePipe::Step SplicePipe::pull(int fd, int64_t max) {
+  const int64_t want = std::min(max, capacity_ - buffered_);
+  if (want <= 0) return Step{0, true, false, 0};
+  Step s = spliceOnce(fd, wr_, want, true);
+  buffered_ += s.moved;
+  return s;
+}
+
 SplicePipe::Step SplicePipe::push(int fd) {
-  Step s;
-  if (buffered_ == 0) {
-    s.wouldBlock = true;
-    return s;
-  }
-  for (;;) {
-    ssize_t n = ::splice(rd_, nullptr, fd, nullptr, static_cast<size_t>(buffered_),
-                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    if (n > 0) {
-      buffered_ -= n;
-      s.moved = n;
-    } else if (n == 0) {
-      s.error = EPIPE;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      s.wouldBlock = true;
-    } else {
-      s.error = errno;
-    }
-    return s;
-  }
+  if (buffered_ == 0) return Step{0, true, false, 0};
+  Step s = spliceOnce(rd_, fd, buffered_, false);
+  buffered_ -= s.moved;
+  return s;
 }
 
 }  // namespace plik::http

@@ -62,13 +62,38 @@ class Stream : public PlikConfigTest {
     ::setsockopt(d.fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     d.close();
   }
-  // The server's plik_stream_bytes_total{path="copy"|"splice"} counter.
-  int64_t streamedBytes(const std::string& path) {
-    const std::string text = server_->services().metrics.render();
+  // A server's plik_stream_bytes_total{path="copy"|"splice"} counter (default: this one).
+  int64_t streamedBytes(const std::string& path, PlikServer* server = nullptr) {
+    const std::string text = (server ? server : server_.get())->services().metrics.render();
     const std::string key = "plik_stream_bytes_total{path=\"" + path + "\"} ";
     auto pos = text.find(key);
     if (pos == std::string::npos) return -1;
     return std::stoll(text.substr(pos + key.size()));
+  }
+  // An 8 MiB declared stream whose uploader sent 3 MiB and stalls, and a downloader that has
+  // read 2 MiB of it: the downloader's connection is splicing, waiting for the uploader.
+  struct StalledSplice {
+    Json up;
+    size_t size = 0;
+    std::unique_ptr<Connection> uploader, downloader;
+  };
+  void startStalledSplice(StalledSplice& s, uint32_t seed) {
+    std::string content = randomBytes(8 * 1024 * 1024, seed);
+    s.size = content.size();
+    s.up = createStream("s.bin", static_cast<int64_t>(content.size()));
+    auto mp = multipartFile("s.bin", content);
+    s.uploader = startUploader(s.up, mp, 0);
+    // Sent from another thread: it blocks until the downloader comes.
+    std::thread sender([&] { s.uploader->send(std::string_view(mp.body).substr(0, 3 * 1024 * 1024)); });
+    struct Join {
+      std::thread& t;
+      ~Join() { t.join(); }
+    } join{sender};
+    ASSERT_EQ(waitStatus(s.up, "uploading"), "uploading");
+    s.downloader = std::make_unique<Connection>(port_);
+    ASSERT_TRUE(s.downloader->send(buildRequest("GET", fileUrl(s.up, "stream"), {}, "", port_)));
+    ASSERT_EQ(s.downloader->readHead().status, 200);
+    ASSERT_EQ(s.downloader->readRaw(2 * 1024 * 1024).size(), 2u * 1024 * 1024);
   }
   std::string waitStatus(const Json& up, const std::string& want) {
     std::string fid = up["files"][0]["id"];

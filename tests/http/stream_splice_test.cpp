@@ -90,51 +90,31 @@ TEST_F(Stream, BadTailNeverCompletesTheDownload) {
 // at once (the splice is interrupted), the file back to `missing`.
 TEST_F(Stream, DeleteInterruptsASplice) {
   startServer();
-  std::string content = randomBytes(8 * 1024 * 1024, 54);
-  Json up = createStream("s.bin", static_cast<int64_t>(content.size()));
-  auto mp = multipartFile("s.bin", content);
-  auto uploader = startUploader(up, mp, 0);
-  // 3 MiB from another thread (it blocks until the downloader comes), then the uploader stalls.
-  std::thread sender([&] { uploader->send(std::string_view(mp.body).substr(0, 3 * 1024 * 1024)); });
-  ASSERT_EQ(waitStatus(up, "uploading"), "uploading");
-  Connection d(port_);
-  ASSERT_TRUE(d.send(buildRequest("GET", fileUrl(up, "stream"), {}, "", port_)));
-  ASSERT_EQ(d.readHead().status, 200);
-  auto part = d.readRaw(2 * 1024 * 1024);
-  sender.join();
-  ASSERT_EQ(part.size(), 2u * 1024 * 1024);
-  auto del0 = del(fileUrl(up, "stream"), {{"X-UploadToken", up["uploadToken"].get<std::string>()}});
+  StalledSplice s;
+  ASSERT_NO_FATAL_FAILURE(startStalledSplice(s, 54));
+  auto del0 = del(fileUrl(s.up, "stream"), {{"X-UploadToken", s.up["uploadToken"].get<std::string>()}});
   EXPECT_EQ(del0.status, 200);
-  d.setTimeout(10s);
-  auto rest = d.readRaw(content.size());
-  EXPECT_LT(part.size() + rest.size(), content.size());
-  uploader->setTimeout(10s);
-  auto u = uploader->readResponse();
+  s.downloader->setTimeout(10s);
+  auto rest = s.downloader->readRaw(s.size);
+  EXPECT_LT(2 * 1024 * 1024 + rest.size(), s.size);
+  s.uploader->setTimeout(10s);
+  auto u = s.uploader->readResponse();
   EXPECT_EQ(u.status, 404);
   EXPECT_EQ(u.body, "stream cancelled\n");
-  EXPECT_EQ(waitStatus(up, "missing"), "missing");
+  EXPECT_EQ(waitStatus(s.up, "missing"), "missing");
   EXPECT_GT(streamedBytes("splice"), 0);  // counted when the interrupted splice returned
 }
 
 // Server shutdown during a splice ends both sides with an error and stops.
 TEST_F(Stream, ShutdownDuringASplice) {
   startServer();
-  std::string content = randomBytes(8 * 1024 * 1024, 55);
-  Json up = createStream("s.bin", static_cast<int64_t>(content.size()));
-  auto mp = multipartFile("s.bin", content);
-  auto uploader = startUploader(up, mp, 0);
-  std::thread sender([&] { uploader->send(std::string_view(mp.body).substr(0, 3 * 1024 * 1024)); });
-  ASSERT_EQ(waitStatus(up, "uploading"), "uploading");
-  Connection d(port_);
-  ASSERT_TRUE(d.send(buildRequest("GET", fileUrl(up, "stream"), {}, "", port_)));
-  ASSERT_EQ(d.readHead().status, 200);
-  ASSERT_EQ(d.readRaw(2 * 1024 * 1024).size(), 2u * 1024 * 1024);
-  sender.join();
+  StalledSplice s;
+  ASSERT_NO_FATAL_FAILURE(startStalledSplice(s, 55));
   auto start = std::chrono::steady_clock::now();
   server_->stop();
-  d.setTimeout(10s);
-  auto rest = d.readRaw(content.size());
-  EXPECT_LT(2 * 1024 * 1024 + rest.size(), content.size());
+  s.downloader->setTimeout(10s);
+  auto rest = s.downloader->readRaw(s.size);
+  EXPECT_LT(2 * 1024 * 1024 + rest.size(), s.size);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
 }
 
