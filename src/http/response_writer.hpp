@@ -32,7 +32,9 @@ class ResponseWriter {
 
   // Sends head + whole body (Content-Length set).
   boost::asio::awaitable<Status> send(std::string_view body);
-  // Sends the head. contentLength nullopt = chunked (HTTP/1.1) or until close (HTTP/1.0).
+  // Fixes the head. contentLength nullopt = chunked (HTTP/1.1) or until close (HTTP/1.0).
+  // The head may wait to leave with the first body bytes (one write, one segment); write(),
+  // sendFile(), spliceFrom(), finish() and abort() all send it.
   virtual boost::asio::awaitable<Status> start(std::optional<int64_t> contentLength) = 0;
   virtual boost::asio::awaitable<Status> write(std::span<const char> bytes) = 0;
   // Sends `length` bytes of fd from `offset` (sendfile). Only after start().

@@ -111,7 +111,8 @@ Error clientGone(const boost::system::error_code& ec) {
 
 // ------------------------------------------------------------------------------------------
 // Connection: owns the socket and the buffer; implements BodyReader and ResponseWriter for the
-// request in flight. Runs on its own strand; every member is touched only from that strand.
+// request in flight. Runs on one event loop (or its own strand); every member is touched only
+// from there.
 class Connection final : public BodyReader, public ResponseWriter,
                          public std::enable_shared_from_this<Connection> {
  public:
@@ -145,7 +146,10 @@ class Connection final : public BodyReader, public ResponseWriter,
   awaitable<SpliceOutcome> spliceFrom(int srcFd, int64_t length) override;
   std::function<void()> spliceInterrupter() override;
   awaitable<Status> finish() override;
-  void abort() override { broken_ = true; }
+  void abort() override {
+    flushHeadBestEffort();
+    broken_ = true;
+  }
   void setWaiting(bool waiting) override {
     waiting_ = waiting;
     touch();
@@ -174,6 +178,10 @@ class Connection final : public BodyReader, public ResponseWriter,
   awaitable<bool> readHead(Request& req);  // false = close connection (error already answered)
   awaitable<void> answerError(int status, std::string_view message);
   awaitable<Status> writeAll(std::span<const asio::const_buffer> bufs);
+  // writeAll() of bufs preceded by the pending head, if any (at most 3 bufs).
+  awaitable<Status> writeWithHead(std::span<const asio::const_buffer> bufs);
+  awaitable<Status> flushHead() { return writeWithHead({}); }
+  void flushHeadBestEffort();  // abort paths: a non-blocking try, then give up
   awaitable<bool> drainBody();
   void resetForRequest();
 
@@ -199,6 +207,9 @@ class Connection final : public BodyReader, public ResponseWriter,
   bool head_ = false;  // HEAD request: no body bytes
   bool chunkedResponse_ = false;
   bool closeAfter_ = false;
+  // The head built by start(), sent with the first body bytes (one write for head + body, one
+  // TCP segment for a small response) or by finish()/abort(); empty once on the wire.
+  std::string pendingHead_;
   std::optional<int64_t> responseLength_;
   int versionMinor_ = 1;
   bool broken_ = false;
@@ -226,16 +237,23 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::unordered_set<Connection*> connections;
   std::atomic<bool> stopping{false};
   std::shared_ptr<TlsTerminator> tls;  // set by enableTls(): every accepted socket speaks TLS
+  std::vector<asio::io_context*> loops;  // connections' event loops (empty: strands of ioc)
+  size_t nextLoop = 0;                   // round-robin cursor (accept loop only)
 
-  Impl(asio::io_context& i, ServerOptions o, Handler h)
-      : ioc(i), options(o), handler(std::move(h)), acceptor(i) {}
+  Impl(asio::io_context& i, ServerOptions o, Handler h, std::vector<asio::io_context*> l)
+      : ioc(i), options(o), handler(std::move(h)), acceptor(i), loops(std::move(l)) {}
+
+  asio::any_io_executor nextExecutor() {
+    if (loops.empty()) return asio::make_strand(ioc);
+    return loops[nextLoop++ % loops.size()]->get_executor();
+  }
 
   awaitable<void> acceptLoop() {
     auto self = shared_from_this();
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket sock(asio::make_strand(ioc));
-      co_await acceptor.async_accept(sock, asio::redirect_error(use_awaitable, ec));
+      tcp::socket sock = co_await acceptor.async_accept(nextExecutor(),
+                                                        asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (stopping || ec == asio::error::operation_aborted) co_return;
         continue;  // EMFILE and friends: keep accepting
@@ -534,6 +552,7 @@ void Connection::resetForRequest() {
   status_ = 200;
   headers_.clear();
   started_ = finished_ = broken_ = false;
+  pendingHead_.clear();
   bodyBytes_ = 0;
   responseLength_.reset();
   chunkedResponse_ = false;
@@ -628,8 +647,12 @@ awaitable<bool> Connection::readHead(Request& req) {
   }
   req.path = std::move(*decoded);
   boost::system::error_code ec;
-  auto ep = peer_ ? *peer_ : socket_.remote_endpoint(ec);
-  if (!ec) {
+  if (!peer_) {  // asked once per connection (getpeername), not once per request
+    auto ep = socket_.remote_endpoint(ec);
+    if (!ec) peer_ = ep;
+  }
+  if (peer_) {
+    const auto& ep = *peer_;
     auto addr = ep.address();
     if (addr.is_v6() && addr.to_v6().is_v4_mapped())
       addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
@@ -728,8 +751,29 @@ awaitable<Status> Connection::start(std::optional<int64_t> contentLength) {
   }
   if (closeAfter_) headText += "Connection: close\r\n";
   headText += "\r\n";
-  asio::const_buffer b(headText.data(), headText.size());
-  co_return co_await writeAll(std::span<const asio::const_buffer>(&b, 1));
+  pendingHead_ = std::move(headText);
+  co_return Status{};
+}
+
+awaitable<Status> Connection::writeWithHead(std::span<const asio::const_buffer> bufs) {
+  if (pendingHead_.empty()) {
+    if (bufs.empty()) co_return Status{};
+    co_return co_await writeAll(bufs);
+  }
+  std::array<asio::const_buffer, 4> all;
+  all[0] = asio::const_buffer(pendingHead_.data(), pendingHead_.size());
+  const size_t n = std::min(bufs.size(), all.size() - 1);
+  std::copy_n(bufs.begin(), n, all.begin() + 1);
+  auto st = co_await writeAll(std::span<const asio::const_buffer>(all.data(), n + 1));
+  pendingHead_.clear();
+  co_return st;
+}
+
+void Connection::flushHeadBestEffort() {
+  if (pendingHead_.empty() || closed_) return;
+  (void)::send(socket_.native_handle(), pendingHead_.data(), pendingHead_.size(),
+               MSG_DONTWAIT | MSG_NOSIGNAL);
+  pendingHead_.clear();
 }
 
 awaitable<Status> Connection::write(std::span<const char> bytes) {
@@ -744,16 +788,24 @@ awaitable<Status> Connection::write(std::span<const char> bytes) {
     std::array<asio::const_buffer, 3> bufs{asio::const_buffer(hdr, n),
                                           asio::const_buffer(bytes.data(), bytes.size()),
                                           asio::const_buffer("\r\n", 2)};
-    co_return co_await writeAll(bufs);
+    co_return co_await writeWithHead(bufs);
   }
   asio::const_buffer b(bytes.data(), bytes.size());
-  co_return co_await writeAll(std::span<const asio::const_buffer>(&b, 1));
+  co_return co_await writeWithHead(std::span<const asio::const_buffer>(&b, 1));
 }
 
 awaitable<Status> Connection::sendFile(int fd, int64_t offset, int64_t length) {
   if (!started_) co_return Error::internal("sendFile before start");
   if (head_ || length <= 0) co_return Status{};
   if (chunkedResponse_) co_return Error::internal("sendFile needs a Content-Length response");
+  if (!pendingHead_.empty()) {
+    // The head leaves with the file's first bytes (MSG_MORE: no segment of its own).
+    ssize_t n = ::send(socket_.native_handle(), pendingHead_.data(), pendingHead_.size(),
+                       MSG_MORE | MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) pendingHead_.erase(0, static_cast<size_t>(n));
+    auto st = co_await flushHead();  // whatever did not fit (rare): a normal write
+    if (!st.ok()) co_return st;
+  }
   off_t off = offset;
   int64_t left = length;
   // Like nginx's tcp_nopush: while a file region goes out, only full segments are sent; the
@@ -803,6 +855,7 @@ awaitable<ResponseWriter::SpliceOutcome> Connection::spliceFrom(int srcFd, int64
   if (!started_) co_return SpliceOutcome{Error::internal("spliceFrom before start"), false};
   if (chunkedResponse_ || !responseLength_ || bodyBytes_ + length > *responseLength_)
     co_return SpliceOutcome{Error::internal("spliceFrom needs a Content-Length response"), false};
+  if (auto st = co_await flushHead(); !st.ok()) co_return SpliceOutcome{std::move(st), false};
   if (head_ || length <= 0) co_return SpliceOutcome{};
   ::fcntl(srcFd, F_SETFL, ::fcntl(srcFd, F_GETFL) | O_NONBLOCK);  // socket reads never block
   SplicePipe pipe;
@@ -894,17 +947,19 @@ awaitable<Status> Connection::finish() {
   if (finished_) co_return Status{};
   finished_ = true;
   if (responseLength_ && !head_ && bodyBytes_ != *responseLength_) {
+    flushHeadBestEffort();
     broken_ = true;
     co_return Error::internal("response body shorter than Content-Length");
   }
   if (chunkedResponse_ && !head_) {
     asio::const_buffer b("0\r\n\r\n", 5);
-    co_return co_await writeAll(std::span<const asio::const_buffer>(&b, 1));
+    co_return co_await writeWithHead(std::span<const asio::const_buffer>(&b, 1));
   }
-  co_return Status{};
+  co_return co_await flushHead();
 }
 
 awaitable<bool> Connection::waitPeerClosed() {
+  if (!(co_await flushHead()).ok()) co_return true;
   for (;;) {
     boost::system::error_code ec;
     co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(use_awaitable, ec));
@@ -959,7 +1014,10 @@ awaitable<void> Connection::run() {
         (void)co_await send("internal server error\n");
       }
       if (broken_ || closed_ || timedOut_) break;
-      if (!finished_) break;
+      if (!finished_) {
+        flushHeadBestEffort();
+        break;
+      }
       if (closeAfter_) break;
       if (!bodyDone_ && !co_await drainBody()) break;
       phase_ = Phase::Idle;
@@ -976,8 +1034,9 @@ awaitable<void> Connection::run() {
 
 // ------------------------------------------------------------------------------------------
 
-HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, Handler handler)
-    : impl_(std::make_shared<Impl>(ioc, options, std::move(handler))) {}
+HttpServer::HttpServer(asio::io_context& ioc, ServerOptions options, Handler handler,
+                       std::vector<asio::io_context*> loops)
+    : impl_(std::make_shared<Impl>(ioc, options, std::move(handler), std::move(loops))) {}
 
 HttpServer::~HttpServer() { stop(); }
 

@@ -1,6 +1,6 @@
 // The HTTP/1.1 server: accepts on a listening socket and runs one coroutine per connection
-// on its own strand; handlers are coroutines too. No thread per connection: a fixed pool of
-// network threads runs every io operation. Beast is used only to parse request heads.
+// on one event loop (or strand); handlers are coroutines too. No thread per connection: a
+// fixed set of network threads runs every io operation. Beast is used only to parse request heads.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "http/body_reader.hpp"
@@ -31,7 +32,11 @@ struct ServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& ioc, ServerOptions options, Handler handler);
+  // The listener runs on ioc. Connections run on `loops` (round-robin, each loop run by one
+  // thread: a connection is served by one thread without strand or lock); with no loops, on
+  // strands of ioc (which may then be run by several threads).
+  HttpServer(boost::asio::io_context& ioc, ServerOptions options, Handler handler,
+             std::vector<boost::asio::io_context*> loops = {});
   ~HttpServer();
   // Makes the listener speak TLS (call before start); errors name SslCert/SslKey.
   Status enableTls(const TlsOptions& options);

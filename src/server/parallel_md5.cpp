@@ -1,10 +1,11 @@
-// ParallelMd5: EVP MD5 context shared with one pool job at a time, completion signalled to the
-// upload's coroutine through an AsyncSignal.
+// ParallelMd5: EVP MD5 context and a copy of the chunk shared with one pool job at a time,
+// completion signalled to the upload's coroutine through an AsyncSignal.
 #include "server/parallel_md5.hpp"
 
 #include <openssl/evp.h>
 
 #include <boost/asio/post.hpp>
+#include <cstring>
 
 #include "data/stream/async_signal.hpp"
 
@@ -19,6 +20,8 @@ struct ParallelMd5::State {
   State() : ctx(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx, EVP_md5(), nullptr); }
   ~State() { EVP_MD_CTX_free(ctx); }
   EVP_MD_CTX* ctx;
+  std::unique_ptr<char[]> copy;  // the chunk being hashed in the background
+  size_t copyCap = 0;
   AsyncSignal done;
 };
 
@@ -27,17 +30,25 @@ ParallelMd5::ParallelMd5(boost::asio::thread_pool& pool) : pool_(pool) {}
 
 ParallelMd5::~ParallelMd5() = default;
 
-void ParallelMd5::start(std::span<const char> bytes) {
+boost::asio::awaitable<void> ParallelMd5::update(std::span<const char> bytes) {
+  co_await finish();  // the copy and the context belong to the previous job until it ends
   if (!state_) state_ = std::make_shared<State>();
   if (bytes.size() < kParallelMin) {
     EVP_DigestUpdate(state_->ctx, bytes.data(), bytes.size());
-    return;
+    co_return;
   }
+  auto& st = *state_;
+  if (st.copyCap < bytes.size()) {
+    st.copy.reset(new char[bytes.size()]);
+    st.copyCap = bytes.size();
+  }
+  std::memcpy(st.copy.get(), bytes.data(), bytes.size());
   inFlight_ = true;
-  auto st = state_;
-  boost::asio::post(pool_, [st, bytes] {
-    EVP_DigestUpdate(st->ctx, bytes.data(), bytes.size());
-    st->done.notify();
+  auto shared = state_;
+  const size_t n = bytes.size();
+  boost::asio::post(pool_, [shared, n] {
+    EVP_DigestUpdate(shared->ctx, shared->copy.get(), n);
+    shared->done.notify();
   });
 }
 

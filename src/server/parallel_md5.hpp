@@ -1,5 +1,6 @@
-// MD5 of an upload computed on the blocking pool while the network thread writes the same
-// bytes to the data backend, so hashing (the only per-byte CPU work) overlaps the write.
+// MD5 of an upload computed on the blocking pool while the network thread writes the bytes to
+// the data backend and receives the next ones, so hashing (the only per-byte CPU work the API
+// demands) overlaps everything else on the byte path.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -10,13 +11,13 @@
 
 namespace plik {
 
-// Contract: used by one coroutine (one upload). start(bytes) hashes `bytes` in the background
-// (inline when small); the caller must keep `bytes` alive and unchanged, and call
-// co_await finish() before it touches the bytes' buffer again and before the next start().
-// Both sides only read the span, so writing it elsewhere in the meantime is safe.
-// The background job holds the hashing state by shared_ptr: if the coroutine is destroyed while
-// a job runs (server shutdown), the job still ends safely; the pool is joined before the
-// network buffers are freed (PlikServer::stop()).
+// Contract: used by one coroutine (one upload). co_await update(bytes) waits for the previous
+// chunk's hash, then hashes `bytes` in the background (inline when small) from a copy, so the
+// caller may reuse or move its buffer as soon as update() returns: the hash of chunk N runs
+// while the caller writes chunk N and reads chunk N+1. One chunk in flight at a time; the copy
+// is bounded by the largest chunk passed. co_await finish() before hex().
+// The background job holds the hashing state (and the copy) by shared_ptr: if the coroutine is
+// destroyed while a job runs (server shutdown, a failed upload), the job still ends safely.
 class ParallelMd5 {
  public:
   explicit ParallelMd5(boost::asio::thread_pool& pool);
@@ -24,7 +25,7 @@ class ParallelMd5 {
   ParallelMd5(const ParallelMd5&) = delete;
   ParallelMd5& operator=(const ParallelMd5&) = delete;
 
-  void start(std::span<const char> bytes);
+  boost::asio::awaitable<void> update(std::span<const char> bytes);
   boost::asio::awaitable<void> finish();
   std::string hex();  // after the last finish()
 

@@ -36,8 +36,12 @@ struct PlikServer::Impl {
   asio::thread_pool pool{4};
   Metrics metrics;
   std::unique_ptr<Services> services;
-  asio::io_context ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // Network threads: thread 0 runs ioc (listeners, timers, and its share of connections),
+  // thread i runs loops[i-1]; each loop has exactly one thread (concurrency hint 1), so a
+  // connection needs no strand and the loops never contend for one scheduler lock.
+  asio::io_context ioc{1};
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::unique_ptr<http::HttpServer> http;
   std::unique_ptr<http::HttpServer> metricsHttp;
   std::vector<std::thread> threads;
@@ -160,7 +164,16 @@ Result<uint16_t> PlikServer::start() {
   opt.maxHeaderBytes = static_cast<size_t>(d.config.maxHeaderSize);
   opt.readTimeout = std::chrono::seconds(std::max<int64_t>(1, d.config.readTimeout));
   opt.idleTimeout = std::chrono::seconds(std::max<int64_t>(1, d.config.readTimeout * 2));
-  d.http = std::make_unique<http::HttpServer>(d.ioc, opt, makeDispatcher(*d.services));
+  const int n = d.config.threads > 0
+                    ? d.config.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<asio::io_context*> connectionLoops{&d.ioc};
+  for (int i = 1; i < n; ++i) {
+    d.loops.push_back(std::make_unique<asio::io_context>(1));
+    connectionLoops.push_back(d.loops.back().get());
+  }
+  d.http = std::make_unique<http::HttpServer>(d.ioc, opt, makeDispatcher(*d.services),
+                                              connectionLoops);
   if (d.config.sslEnabled) {
     http::TlsOptions tls;
     tls.certFile = d.config.sslCert;
@@ -193,10 +206,10 @@ Result<uint16_t> PlikServer::start() {
   asio::co_spawn(d.ioc, d.cleanerLoop(), asio::detached);
   asio::co_spawn(d.ioc, d.statsLoop(), asio::detached);
   asio::co_spawn(d.ioc, d.leaseLoop(), asio::detached);
-  d.work.emplace(d.ioc.get_executor());
-  int n = d.config.threads > 0 ? d.config.threads
-                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 0; i < n; ++i) d.threads.emplace_back([&d] { d.ioc.run(); });
+  for (auto* loop : connectionLoops) {
+    d.work.emplace_back(loop->get_executor());
+    d.threads.emplace_back([loop] { loop->run(); });
+  }
   return d.port;
 }
 
@@ -223,8 +236,9 @@ void PlikServer::stop() {
   // Give in-flight responses a moment to end, then stop the loop.
   for (int i = 0; i < 50 && d.http && d.http->connectionCount() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  d.work.reset();
+  d.work.clear();
   d.ioc.stop();
+  for (auto& loop : d.loops) loop->stop();
   for (auto& t : d.threads)
     if (t.joinable()) t.join();
   d.threads.clear();

@@ -109,7 +109,8 @@ asio::awaitable<std::optional<Status>> spliceRest(Context& ctx, const MultipartP
 }
 
 // Copies the current multipart part's data into `writer`: size limit, sniff bytes, MD5 (on the
-// pool, in parallel with the write; not for streams), backpressure by awaiting each write.
+// pool, in parallel with the write and the next read; not for streams), backpressure by
+// awaiting each write.
 // Stops after the part's end. On error the writer is left to the caller (to abort).
 asio::awaitable<Status> pumpPart(Context& ctx, MultipartParser& parser, DataWriter& writer,
                                  bool stream, PumpResult& out) {
@@ -137,10 +138,9 @@ asio::awaitable<Status> pumpPart(Context& ctx, MultipartParser& parser, DataWrit
         if (out.sniff.size() < kSniffBytes)
           out.sniff.append(step.data.data(),
                            std::min(step.data.size(), kSniffBytes - out.sniff.size()));
-        if (hashing) md5.start(step.data);
+        if (hashing) co_await md5.update(step.data);  // hashed while we write and read on
         if (stream) ctx.res.setWaiting(true);
         auto st = co_await writer.write(step.data);
-        if (hashing) co_await md5.finish();
         if (stream) {
           ctx.res.setWaiting(false);
           // Grow only once bytes really flowed to a downloader: a waiting stream keeps its
@@ -157,7 +157,10 @@ asio::awaitable<Status> pumpPart(Context& ctx, MultipartParser& parser, DataWrit
       }
       case MultipartParser::Kind::PartEnd:
         body.consume(step.consumed);
-        if (hashing) out.md5 = md5.hex();
+        if (hashing) {
+          co_await md5.finish();
+          out.md5 = md5.hex();
+        }
         co_return Status{};
       case MultipartParser::Kind::Error:
         co_return Error::badRequest("invalid multipart form : " + parser.errorMessage());

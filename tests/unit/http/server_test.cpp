@@ -1,0 +1,288 @@
+// Unit tests of the HTTP server's connection layer against a raw TCP client on 127.0.0.1:
+// connections spread over the event loops (each served by one thread), and the head that
+// start() defers until the first body bytes, finish() or abort() — never lost, never doubled.
+#include "http/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace plik::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// An HttpServer on a listener loop plus `extraLoops` connection loops, each run by one thread.
+class LoopServer {
+ public:
+  LoopServer(Handler handler, int extraLoops) {
+    std::vector<asio::io_context*> loops{&main_};
+    for (int i = 0; i < extraLoops; ++i) {
+      extra_.push_back(std::make_unique<asio::io_context>(1));
+      loops.push_back(extra_.back().get());
+    }
+    server_ = std::make_unique<HttpServer>(main_, ServerOptions{}, std::move(handler), loops);
+    auto port = server_->listen("127.0.0.1", 0);
+    port_ = port.ok() ? port.value() : 0;
+    server_->start();
+    for (auto* l : loops) {
+      work_.emplace_back(l->get_executor());
+      threads_.emplace_back([l] { l->run(); });
+    }
+  }
+  ~LoopServer() {
+    server_->stop();
+    for (int i = 0; i < 100 && server_->connectionCount() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    work_.clear();
+    main_.stop();
+    for (auto& l : extra_) l->stop();
+    for (auto& t : threads_) t.join();
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  asio::io_context main_{1};
+  std::vector<std::unique_ptr<asio::io_context>> extra_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::unique_ptr<HttpServer> server_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+};
+
+// Blocking client connection.
+struct Client {
+  asio::io_context io;
+  tcp::socket s{io};
+  explicit Client(uint16_t port) { s.connect({asio::ip::make_address("127.0.0.1"), port}); }
+  void send(const std::string& bytes) { asio::write(s, asio::buffer(bytes)); }
+  // Reads until the peer closes (or `limit` bytes).
+  std::string readToEof(size_t limit = 1 << 20) {
+    std::string out;
+    char buf[4096];
+    boost::system::error_code ec;
+    while (out.size() < limit) {
+      size_t n = s.read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      out.append(buf, n);
+    }
+    return out;
+  }
+  // Reads one response whose body is `bodyLen` bytes (Content-Length framing).
+  std::string readResponse(size_t bodyLen) {
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      auto he = out.find("\r\n\r\n");
+      if (he != std::string::npos && out.size() >= he + 4 + bodyLen) break;
+      size_t n = s.read_some(asio::buffer(buf));
+      out.append(buf, n);
+    }
+    return out;
+  }
+};
+
+const std::string kGet = "GET /x HTTP/1.1\r\nHost: t\r\n\r\n";
+
+TEST(HttpServerLoops, ConnectionsSpreadOverLoopsAndStayOnOneThread) {
+  std::mutex mu;
+  std::map<std::string, std::set<std::thread::id>> threadsByPeer;  // "ip:port" -> threads
+  LoopServer server(
+      [&](Request& req, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        {
+          std::lock_guard lk(mu);
+          threadsByPeer[req.remoteIp + ":" + std::to_string(req.remotePort)].insert(
+              std::this_thread::get_id());
+        }
+        co_await res.send("ok");
+      },
+      1);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 4; ++i) clients.push_back(std::make_unique<Client>(server.port()));
+  for (int round = 0; round < 3; ++round)
+    for (auto& c : clients) {
+      c->send(kGet);
+      auto r = c->readResponse(2);
+      EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
+      EXPECT_TRUE(r.ends_with("\r\n\r\nok")) << r;
+    }
+  std::set<std::thread::id> all;
+  ASSERT_EQ(threadsByPeer.size(), 4u);
+  for (auto& [peer, threads] : threadsByPeer) {
+    EXPECT_EQ(threads.size(), 1u) << peer << " was served by several threads";
+    all.insert(threads.begin(), threads.end());
+  }
+  EXPECT_EQ(all.size(), 2u) << "connections were not spread over both loops";
+}
+
+TEST(HttpServerLoops, RemoteAddressKnownOnEveryRequestOfAConnection) {
+  std::mutex mu;
+  std::vector<std::string> peers;
+  LoopServer server(
+      [&](Request& req, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        {
+          std::lock_guard lk(mu);
+          peers.push_back(req.remoteIp + ":" + std::to_string(req.remotePort));
+        }
+        co_await res.send("ok");
+      },
+      0);
+  Client c(server.port());
+  c.send(kGet + "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  auto r = c.readToEof();
+  EXPECT_NE(r.find("HTTP/1.1 200", 10), std::string::npos) << r;
+  const std::string mine = "127.0.0.1:" + std::to_string(c.s.local_endpoint().port());
+  std::lock_guard lk(mu);
+  ASSERT_EQ(peers.size(), 2u);
+  EXPECT_EQ(peers[0], mine);
+  EXPECT_EQ(peers[1], mine);
+}
+
+TEST(HttpServerHead, SmallResponseIsExactAndKeepsTheConnection) {
+  LoopServer server(
+      [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        res.setHeader("Content-Type", "text/plain");
+        co_await res.send("hello");
+      },
+      0);
+  Client c(server.port());
+  for (int i = 0; i < 2; ++i) {
+    c.send(kGet);
+    auto r = c.readResponse(5);
+    EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n")) << r;
+    EXPECT_NE(r.find("\r\nContent-Length: 5\r\n"), std::string::npos) << r;
+    EXPECT_TRUE(r.ends_with("\r\n\r\nhello")) << r;
+    EXPECT_EQ(r.find("HTTP/1.1", 1), std::string::npos) << "head sent twice: " << r;
+  }
+}
+
+TEST(HttpServerHead, StartThenFinishSendsTheHead) {
+  LoopServer server(
+      [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        res.setStatus(204);
+        (void)co_await res.start(std::nullopt);
+        (void)co_await res.finish();
+      },
+      0);
+  Client c(server.port());
+  c.send(kGet + "GET /close HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  auto r = c.readToEof();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 204 No Content\r\n")) << r;
+  EXPECT_NE(r.find("HTTP/1.1 204", 10), std::string::npos) << "second response missing: " << r;
+  EXPECT_EQ(r.find("Transfer-Encoding"), std::string::npos) << r;
+}
+
+TEST(HttpServerHead, ChunkedStartThenFinishIsOneWellFormedResponse) {
+  LoopServer server(
+      [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        (void)co_await res.start(std::nullopt);
+        (void)co_await res.finish();
+      },
+      0);
+  Client c(server.port());
+  c.send("GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  auto r = c.readToEof();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
+  EXPECT_NE(r.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\n0\r\n\r\n")) << r;
+}
+
+TEST(HttpServerHead, HeadRequestGetsTheHeadOnly) {
+  LoopServer server(
+      [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        co_await res.send("hello");
+      },
+      0);
+  Client c(server.port());
+  c.send("HEAD /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  auto r = c.readToEof();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
+  EXPECT_NE(r.find("Content-Length: 5\r\n"), std::string::npos) << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\n")) << r;
+}
+
+TEST(HttpServerHead, AbortAfterPartOfTheBodyShowsHeadThenBreak) {
+  LoopServer server(
+      [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        (void)co_await res.start(100);
+        std::string part(10, 'x');
+        (void)co_await res.write(part);
+        res.abort();
+      },
+      0);
+  Client c(server.port());
+  c.send(kGet);
+  auto r = c.readToEof();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
+  EXPECT_NE(r.find("Content-Length: 100\r\n"), std::string::npos) << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\nxxxxxxxxxx")) << r;  // 10 of 100 bytes, then closed
+}
+
+TEST(HttpServerHead, AbortRightAfterStartStillSendsTheHead) {
+  LoopServer server(
+      [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        (void)co_await res.start(100);
+        res.abort();
+        co_return;
+      },
+      0);
+  Client c(server.port());
+  c.send(kGet);
+  auto r = c.readToEof();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
+  EXPECT_NE(r.find("Content-Length: 100\r\n"), std::string::npos) << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\n")) << "no body bytes may follow: " << r;
+}
+
+TEST(HttpServerHead, HandlerReturningWithoutFinishSendsHeadThenCloses) {
+  LoopServer server(
+      [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        (void)co_await res.start(5);
+        co_return;  // forgot finish() and the body: the client sees the head and a close
+      },
+      0);
+  Client c(server.port());
+  c.send(kGet + kGet);
+  auto r = c.readToEof();
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\n")) << r;
+  EXPECT_EQ(r.find("HTTP/1.1", 1), std::string::npos) << "connection reused: " << r;
+}
+
+TEST(HttpServerHead, SendFileCarriesTheHeadAndTheFileBytes) {
+  char path[] = "/tmp/plik-server-test-XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string content = "0123456789abcdef";
+  ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+  LoopServer server(
+      [fd](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        (void)co_await res.start(10);
+        (void)co_await res.sendFile(fd, 3, 10);
+        (void)co_await res.finish();
+      },
+      0);
+  Client c(server.port());
+  for (int i = 0; i < 2; ++i) {
+    c.send(kGet);
+    auto r = c.readResponse(10);
+    EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
+    EXPECT_TRUE(r.ends_with("\r\n\r\n3456789abc")) << r;
+  }
+  ::close(fd);
+  ::unlink(path);
+}
+
+}  // namespace
+}  // namespace plik::http
