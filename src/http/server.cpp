@@ -248,37 +248,65 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     return loops[nextLoop++ % loops.size()]->get_executor();
   }
 
+  // Accepts with accept4(2) itself and creates each socket directly on its connection loop:
+  // no operation pending on the listener's loop ever holds an object of another loop (asio's
+  // move-accept would, which breaks the loops' teardown in either order).
   awaitable<void> acceptLoop() {
-    auto self = shared_from_this();
+    auto self = shared_from_this();  // alive while the loop runs
+    boost::system::error_code ec;
+    const auto protocol = acceptor.local_endpoint(ec).protocol();
+    acceptor.native_non_blocking(true, ec);
     for (;;) {
-      boost::system::error_code ec;
-      tcp::socket sock = co_await acceptor.async_accept(nextExecutor(),
-                                                        asio::redirect_error(use_awaitable, ec));
-      if (ec) {
-        if (stopping || ec == asio::error::operation_aborted) co_return;
-        continue;  // EMFILE and friends: keep accepting
+      co_await acceptor.async_wait(tcp::acceptor::wait_read, asio::redirect_error(use_awaitable, ec));
+      if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      for (int burst = 0; burst < 64; ++burst) {  // every pending connection, within reason
+        int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+          if (errno == EINTR || errno == ECONNABORTED) continue;
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            // Out of descriptors or memory: the listener stays readable, so pause instead of
+            // spinning; pending clients wait in the backlog meanwhile.
+            asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+            co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+          }
+          break;  // EAGAIN: nothing left
+        }
+        tcp::socket sock(nextExecutor());
+        sock.assign(protocol, fd, ec);
+        if (ec) {
+          ::close(fd);
+          continue;
+        }
+        handOff(std::move(sock));
       }
-      size_t count;
-      {
-        std::lock_guard lk(mu);
-        count = connections.size();
-      }
-      if (count >= options.maxConnections) {
-        sock.close(ec);
-        continue;
-      }
-      if (tls) {
-        tls->accept(std::move(sock), [self](tcp::socket plain, tcp::endpoint peer) {
-          auto ex = plain.get_executor();
-          auto conn = std::make_shared<Connection>(std::move(plain), self, peer);
-          asio::co_spawn(ex, [conn]() -> awaitable<void> { co_await conn->run(); }, asio::detached);
-        });
-        continue;
-      }
-      auto ex = sock.get_executor();
-      auto conn = std::make_shared<Connection>(std::move(sock), self);
-      asio::co_spawn(ex, [conn]() -> awaitable<void> { co_await conn->run(); }, asio::detached);
     }
+  }
+
+  // Starts the connection (behind the TLS terminator when enabled), or closes the socket at once
+  // beyond maxConnections.
+  void handOff(tcp::socket sock) {
+    auto self = shared_from_this();
+    boost::system::error_code ec;
+    size_t count;
+    {
+      std::lock_guard lk(mu);
+      count = connections.size();
+    }
+    if (count >= options.maxConnections) {
+      sock.close(ec);
+      return;
+    }
+    if (tls) {
+      tls->accept(std::move(sock), [self](tcp::socket plain, tcp::endpoint peer) {
+        auto ex = plain.get_executor();
+        auto conn = std::make_shared<Connection>(std::move(plain), self, peer);
+        asio::co_spawn(ex, [conn]() -> awaitable<void> { co_await conn->run(); }, asio::detached);
+      });
+      return;
+    }
+    auto ex = sock.get_executor();
+    auto conn = std::make_shared<Connection>(std::move(sock), self);
+    asio::co_spawn(ex, [conn]() -> awaitable<void> { co_await conn->run(); }, asio::detached);
   }
 };
 
@@ -766,6 +794,7 @@ awaitable<Status> Connection::writeWithHead(std::span<const asio::const_buffer> 
   std::copy_n(bufs.begin(), n, all.begin() + 1);
   auto st = co_await writeAll(std::span<const asio::const_buffer>(all.data(), n + 1));
   pendingHead_.clear();
+  if (st.ok() && n < bufs.size()) st = co_await writeAll(bufs.subspan(n));  // not used today
   co_return st;
 }
 

@@ -11,13 +11,14 @@
 
 namespace plik {
 
-// Contract: used by one coroutine (one upload). co_await update(bytes) waits for the previous
-// chunk's hash, then hashes `bytes` in the background (inline when small) from a copy, so the
-// caller may reuse or move its buffer as soon as update() returns: the hash of chunk N runs
-// while the caller writes chunk N and reads chunk N+1. One chunk in flight at a time; the copy
-// is bounded by the largest chunk passed. co_await finish() before hex().
-// The background job holds the hashing state (and the copy) by shared_ptr: if the coroutine is
-// destroyed while a job runs (server shutdown, a failed upload), the job still ends safely.
+// Contract: used by one coroutine (one upload). co_await update(bytes) copies `bytes` into one
+// of two slots and queues it for a background job on the pool that hashes the slots in order
+// (small chunks with nothing queued are hashed inline); it waits only when both slots are
+// taken. The caller may reuse or move its buffer as soon as update() returns: the hash of chunk
+// N runs while the caller writes N and reads N+1, and the job goes straight on to N+1 if it
+// is queued. Memory: two copies of the largest chunk passed. co_await finish() before hex().
+// The job holds the state (context and slots) by shared_ptr: if the coroutine is destroyed
+// while a job runs (server shutdown, a failed upload), the job still ends safely.
 class ParallelMd5 {
  public:
   explicit ParallelMd5(boost::asio::thread_pool& pool);
@@ -33,7 +34,6 @@ class ParallelMd5 {
   struct State;
   boost::asio::thread_pool& pool_;
   std::shared_ptr<State> state_;
-  bool inFlight_ = false;
 };
 
 }  // namespace plik

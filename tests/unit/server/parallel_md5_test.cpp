@@ -69,6 +69,16 @@ TEST(ParallelMd5, MatchesOneShotForEveryChunking) {
     EXPECT_EQ(runSync(io, hashInChunks(pool, data, sizes)), want) << "chunk " << sizes[0];
 }
 
+TEST(ParallelMd5, RandomChunkSizesKeepTheirOrder) {
+  asio::thread_pool pool(3);
+  asio::io_context io;
+  const std::string data = randomBytes(8 * 1024 * 1024, 11);
+  std::mt19937 rng(5);
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 200; ++i) sizes.push_back(1 + rng() % 150000);  // inline and queued mixed
+  EXPECT_EQ(runSync(io, hashInChunks(pool, data, sizes)), oneShotMd5(data));
+}
+
 TEST(ParallelMd5, EmptyInputIsTheEmptyDigest) {
   asio::thread_pool pool(1);
   asio::io_context io;
