@@ -38,6 +38,13 @@ class BodyReader {
   virtual int rawFd() const { return -1; }
   virtual int64_t rawRemaining() const { return 0; }
   virtual void skipRaw(int64_t n) {}
+  // While another thread reads from rawFd() (a splice hand-off), this connection's event loop
+  // stops watching the socket: an idle loop is otherwise woken for every segment that arrives
+  // while the receive buffer is nearly full. The fd number stays valid; closing the connection
+  // meanwhile still shuts the socket down (the reader sees the end). resumeRawFdEvents() (also
+  // safe without a pause) watches it again; call it before reading the body any further.
+  virtual void pauseRawFdEvents() {}
+  virtual void resumeRawFdEvents() {}
 
   // Reads the whole body if it is at most `limit` bytes; error 400
   // "http: request body too large" otherwise (Go's MaxBytesReader wording).

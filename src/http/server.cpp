@@ -138,6 +138,9 @@ class Connection final : public BodyReader, public ResponseWriter,
   }
   int64_t rawRemaining() const override { return chunkedBody_ || bodyDone_ ? 0 : remaining_; }
   void skipRaw(int64_t n) override;
+  void pauseRawFdEvents() override;
+  void resumeRawFdEvents() override;
+  ~Connection() override { closePausedFd(); }
 
   // ResponseWriter
   awaitable<Status> start(std::optional<int64_t> contentLength) override;
@@ -189,6 +192,13 @@ class Connection final : public BodyReader, public ResponseWriter,
   std::shared_ptr<HttpServer::Impl> server_;
   std::optional<tcp::endpoint> peer_;
   asio::steady_timer watchdogTimer_;
+  // pauseRawFdEvents(): the socket released from the event loop (ours to close), else -1.
+  int pausedFd_ = -1;
+  tcp pausedProtocol_ = tcp::v4();
+  void closePausedFd();
+  int fd() const {  // the socket, registered with the loop or paused
+    return pausedFd_ >= 0 ? pausedFd_ : const_cast<tcp::socket&>(socket_).native_handle();
+  }
 
   // Buffer: [0, cBeg_) consumed, [cBeg_, cEnd_) decoded body not consumed, [cEnd_, rawPos_)
   // gap left by removed chunk framing, [rawPos_, rawEnd_) raw bytes not decoded yet.
@@ -325,9 +335,47 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> ser
   cap_ = kInitialBuffer;
 }
 
+void Connection::pauseRawFdEvents() {
+  if (pausedFd_ >= 0 || closed_) return;
+  boost::system::error_code ec;
+  auto local = socket_.local_endpoint(ec);
+  if (ec) return;
+  // release() deregisters the descriptor from the loop's epoll and hands the fd over, open.
+  int fd = socket_.release(ec);
+  if (ec || fd < 0) return;
+  pausedProtocol_ = local.protocol();
+  pausedFd_ = fd;
+}
+
+void Connection::resumeRawFdEvents() {
+  if (pausedFd_ < 0) return;
+  const int fd = pausedFd_;
+  pausedFd_ = -1;
+  if (closed_) {
+    ::close(fd);
+    return;
+  }
+  boost::system::error_code ec;
+  socket_.assign(pausedProtocol_, fd, ec);
+  if (ec) {
+    ::close(fd);
+    closed_ = true;  // nothing to read from any more: the next read reports the loss
+    return;
+  }
+  socket_.native_non_blocking(true, ec);
+}
+
+void Connection::closePausedFd() {
+  if (pausedFd_ < 0) return;
+  ::shutdown(pausedFd_, SHUT_RDWR);  // a reader splicing from a dup sees the end at once
+  ::close(pausedFd_);
+  pausedFd_ = -1;
+}
+
 void Connection::close() {
   if (closed_) return;
   closed_ = true;
+  closePausedFd();
   boost::system::error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -551,7 +599,7 @@ void Connection::onWatchdog() {
 bool Connection::peerHungUp() const {
   if (closed_) return false;
   pollfd p{};
-  p.fd = const_cast<tcp::socket&>(socket_).native_handle();
+  p.fd = fd();
   p.events = POLLRDHUP;
   if (::poll(&p, 1, 0) <= 0) return false;
   if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) return true;

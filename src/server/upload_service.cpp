@@ -83,6 +83,11 @@ asio::awaitable<std::optional<Status>> spliceRest(Context& ctx, const MultipartP
     if (st.ok()) body.consume(static_cast<size_t>(buffered));
   }
   if (st.ok()) {
+    struct Resume {  // whatever happens, the socket is watched again before the tail is read
+      http::BodyReader& b;
+      ~Resume() { b.resumeRawFdEvents(); }
+    } resume{body};
+    body.pauseRawFdEvents();  // the downloader's loop watches it while it splices
     st = co_await writer.writeFromFd(fd, inSocket - 1);
     if (st.ok()) body.skipRaw(inSocket - 1);
   }

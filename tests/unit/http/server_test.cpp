@@ -9,6 +9,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <map>
 #include <memory>
 #include <mutex>
@@ -147,6 +150,49 @@ TEST(HttpServerLoops, RemoteAddressKnownOnEveryRequestOfAConnection) {
   ASSERT_EQ(peers.size(), 2u);
   EXPECT_EQ(peers[0], mine);
   EXPECT_EQ(peers[1], mine);
+}
+
+// A body read straight from the socket while the loop does not watch it (the splice hand-off);
+// afterwards the connection serves the next request normally (the socket is watched again).
+TEST(HttpServerLoops, PausedRawFdIsReadableAndTheConnectionResumes) {
+  LoopServer server(
+      [](Request& req, BodyReader& body, ResponseWriter& res) -> asio::awaitable<void> {
+        std::string got(body.buffered().data(), body.buffered().size());
+        body.consume(got.size());
+        const int fd = body.rawFd();
+        if (fd >= 0 && body.rawRemaining() > 0) {
+          body.pauseRawFdEvents();
+          int64_t left = body.rawRemaining();
+          char buf[4096];
+          while (left > 0) {
+            pollfd p{fd, POLLIN, 0};
+            ::poll(&p, 1, 2000);
+            ssize_t n = ::recv(fd, buf, std::min<int64_t>(left, sizeof buf), 0);
+            if (n <= 0) break;
+            got.append(buf, static_cast<size_t>(n));
+            left -= n;
+          }
+          body.skipRaw(body.rawRemaining() - left);
+          body.resumeRawFdEvents();
+        }
+        co_await res.send(req.method + ":" + got);
+      },
+      1);
+  Client c(server.port());
+  const std::string big(20000, 'b');
+  c.send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // head first, body later
+  c.send("hello");
+  auto r = c.readResponse(10);
+  EXPECT_TRUE(r.ends_with("\r\n\r\nPOST:hello")) << r;
+  c.send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 20000\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  c.send(big);
+  r = c.readResponse(5 + big.size());
+  EXPECT_TRUE(r.ends_with("\r\n\r\nPOST:" + big)) << r.substr(0, 200);
+  c.send(kGet);  // read through the loop again
+  r = c.readResponse(4);
+  EXPECT_TRUE(r.ends_with("\r\n\r\nGET:")) << r;
 }
 
 TEST(HttpServerHead, SmallResponseIsExactAndKeepsTheConnection) {
