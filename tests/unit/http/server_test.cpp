@@ -98,6 +98,15 @@ struct Client {
 
 const std::string kGet = "GET /x HTTP/1.1\r\nHost: t\r\n\r\n";
 
+// One server with one loop running `handler`; sends `request` on a fresh connection and returns
+// everything the server wrote until it closed the connection.
+std::string exchange(Handler handler, const std::string& request) {
+  LoopServer server(std::move(handler), 0);
+  Client c(server.port());
+  c.send(request);
+  return c.readToEof();
+}
+
 TEST(HttpServerLoops, ConnectionsSpreadOverLoopsAndStayOnOneThread) {
   std::mutex mu;
   std::map<std::string, std::set<std::thread::id>> threadsByPeer;  // "ip:port" -> threads
@@ -214,93 +223,75 @@ TEST(HttpServerHead, SmallResponseIsExactAndKeepsTheConnection) {
 }
 
 TEST(HttpServerHead, StartThenFinishSendsTheHead) {
-  LoopServer server(
+  auto r = exchange(
       [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
         res.setStatus(204);
         (void)co_await res.start(std::nullopt);
         (void)co_await res.finish();
       },
-      0);
-  Client c(server.port());
-  c.send(kGet + "GET /close HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-  auto r = c.readToEof();
+      kGet + "GET /close HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(r.starts_with("HTTP/1.1 204 No Content\r\n")) << r;
   EXPECT_NE(r.find("HTTP/1.1 204", 10), std::string::npos) << "second response missing: " << r;
   EXPECT_EQ(r.find("Transfer-Encoding"), std::string::npos) << r;
 }
 
 TEST(HttpServerHead, ChunkedStartThenFinishIsOneWellFormedResponse) {
-  LoopServer server(
+  auto r = exchange(
       [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
         (void)co_await res.start(std::nullopt);
         (void)co_await res.finish();
       },
-      0);
-  Client c(server.port());
-  c.send("GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-  auto r = c.readToEof();
+      "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
   EXPECT_NE(r.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << r;
   EXPECT_TRUE(r.ends_with("\r\n\r\n0\r\n\r\n")) << r;
 }
 
 TEST(HttpServerHead, HeadRequestGetsTheHeadOnly) {
-  LoopServer server(
+  auto r = exchange(
       [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
         co_await res.send("hello");
       },
-      0);
-  Client c(server.port());
-  c.send("HEAD /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-  auto r = c.readToEof();
+      "HEAD /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
   EXPECT_NE(r.find("Content-Length: 5\r\n"), std::string::npos) << r;
   EXPECT_TRUE(r.ends_with("\r\n\r\n")) << r;
 }
 
 TEST(HttpServerHead, AbortAfterPartOfTheBodyShowsHeadThenBreak) {
-  LoopServer server(
+  auto r = exchange(
       [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
         (void)co_await res.start(100);
         std::string part(10, 'x');
         (void)co_await res.write(part);
         res.abort();
       },
-      0);
-  Client c(server.port());
-  c.send(kGet);
-  auto r = c.readToEof();
+      kGet);
   EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
   EXPECT_NE(r.find("Content-Length: 100\r\n"), std::string::npos) << r;
   EXPECT_TRUE(r.ends_with("\r\n\r\nxxxxxxxxxx")) << r;  // 10 of 100 bytes, then closed
 }
 
 TEST(HttpServerHead, AbortRightAfterStartStillSendsTheHead) {
-  LoopServer server(
+  auto r = exchange(
       [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
         (void)co_await res.start(100);
         res.abort();
         co_return;
       },
-      0);
-  Client c(server.port());
-  c.send(kGet);
-  auto r = c.readToEof();
+      kGet);
   EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
   EXPECT_NE(r.find("Content-Length: 100\r\n"), std::string::npos) << r;
   EXPECT_TRUE(r.ends_with("\r\n\r\n")) << "no body bytes may follow: " << r;
 }
 
 TEST(HttpServerHead, HandlerReturningWithoutFinishSendsHeadThenCloses) {
-  LoopServer server(
+  auto r = exchange(
       [](Request&, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
         (void)co_await res.start(5);
         co_return;  // forgot finish() and the body: the client sees the head and a close
       },
-      0);
-  Client c(server.port());
-  c.send(kGet + kGet);
-  auto r = c.readToEof();
+      kGet + kGet);
   EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
   EXPECT_TRUE(r.ends_with("\r\n\r\n")) << r;
   EXPECT_EQ(r.find("HTTP/1.1", 1), std::string::npos) << "connection reused: " << r;
