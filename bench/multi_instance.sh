@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Multi-instance deployment cost: a stream and a stored-file download measured directly against
 # one plikd and through nginx with the shipped docs/deploy/nginx-lua.conf in front of two plikd
-# (shared PostgreSQL + shared data directory), and a stream relayed from one instance to the
+# (shared PostgreSQL + shared data directory; nginx reaches them through their Unix sockets as
+# shipped, and over TCP for reference), and a stream relayed from one instance to the
 # other, in the same run. Targets: nginx >= 0.7 x direct, relayed >= 0.5 x direct.
 #
 #   SIZE_MB=2048 bash bench/multi_instance.sh        # (default 2048; BENCH_RUNS, PLIKD as lib.sh)
@@ -31,7 +32,7 @@ if [ "$(id -u)" = 0 ]; then AS_PG=(runuser -u postgres --); chmod 755 "$PG_DIR";
 PG_PORT=$(free_port)
 cleanup() {
   local p
-  [ -n "${NGINX_PID:-}" ] && { kill -TERM "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null; }
+  for p in "${NGINX_PIDS[@]:-}"; do [ -n "$p" ] && { kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; }; done
   for p in "${NGINX_WORKERS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1
@@ -56,6 +57,7 @@ MaxFileSizeStr = "unlimited"
 StreamTimeoutStr = "5m"
 LogLevel = "WARNING"
 CleaningInterval = -1
+UnixSocket = "$MI_DIR/$inst.sock"
 NoWebInterface = true
 DataBackend = "file"
 [DataBackendConfig]
@@ -74,36 +76,53 @@ for inst in a b; do
 done
 
 # ---------------------------------------------------------------- nginx (the shipped config)
-NGINX_PORT=$(free_port)
-mkdir -p "$MI_DIR/nginx/tmp"
-sed -e "s/^\([[:space:]]*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/" \
-  -e "s/127\.0\.0\.1:8080;/127.0.0.1:${PORT[a]};/" -e "s/127\.0\.0\.1:8081;/127.0.0.1:${PORT[b]};/" \
-  "$CONF_SRC" >"$MI_DIR/nginx/plik.conf"
-cat >"$MI_DIR/nginx/nginx.conf" <<EOF
+# nginx_start NAME SERVER_CONF : a private nginx on a free loopback port with SERVER_CONF in
+# http{}; sets NGINX_URL. Its master and workers are stopped by cleanup().
+NGINX_PIDS=(); NGINX_WORKERS=()
+nginx_start() {
+  local name=$1 dir="$MI_DIR/nginx-$1" port pid
+  port=$(free_port)
+  mkdir -p "$dir/tmp"
+  sed -e "s/^\([[:space:]]*\)listen 80;/\1listen 127.0.0.1:$port;/" "$2" >"$dir/plik.conf"
+  cat >"$dir/nginx.conf" <<EOF
 load_module /usr/lib/nginx/modules/ndk_http_module.so;
 load_module /usr/lib/nginx/modules/ngx_http_lua_module.so;
 daemon off;
 worker_processes ${NGINX_WORKERS_N:-auto};
-pid $MI_DIR/nginx/nginx.pid;
-error_log $MI_DIR/nginx/error.log warn;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
 $( [ "$(id -u)" -eq 0 ] && echo "user root;" )
 events { worker_connections 4096; }
 http {
     access_log off;
-    client_body_temp_path $MI_DIR/nginx/tmp/body;
-    proxy_temp_path $MI_DIR/nginx/tmp/proxy;
-    fastcgi_temp_path $MI_DIR/nginx/tmp/fastcgi;
-    uwsgi_temp_path $MI_DIR/nginx/tmp/uwsgi;
-    scgi_temp_path $MI_DIR/nginx/tmp/scgi;
-    include $MI_DIR/nginx/plik.conf;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    include $dir/plik.conf;
 }
 EOF
-nginx -p "$MI_DIR/nginx" -e "$MI_DIR/nginx/error.log" -c "$MI_DIR/nginx/nginx.conf" >"$MI_DIR/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-NG="http://127.0.0.1:$NGINX_PORT"
-for _ in $(seq 1 100); do curl -s -o /dev/null "$NG/health" 2>/dev/null && break; sleep 0.1; done
-curl -fsS -o /dev/null "$NG/health" || { echo "nginx did not start" >&2; cat "$MI_DIR/nginx/error.log" >&2; exit 4; }
-mapfile -t NGINX_WORKERS < <(pgrep -P "$NGINX_PID")
+  nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>&1 &
+  pid=$!
+  NGINX_PIDS+=("$pid")
+  NGINX_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do curl -s -o /dev/null "$NGINX_URL/health" 2>/dev/null && break; sleep 0.1; done
+  curl -fsS -o /dev/null "$NGINX_URL/health" || { echo "nginx ($name) did not start" >&2; cat "$dir/error.log" >&2; exit 4; }
+  NGINX_WORKERS+=($(pgrep -P "$pid"))
+}
+# The shipped file as is but for the instances' addresses: their Unix sockets ...
+sed -e "s|unix:/run/plik-1/plikd\.sock;|unix:$MI_DIR/a.sock;|" -e "s|unix:/run/plik-2/plikd\.sock;|unix:$MI_DIR/b.sock;|" \
+  -e "s/127\.0\.0\.1:8080;/127.0.0.1:${PORT[a]};/" -e "s/127\.0\.0\.1:8081;/127.0.0.1:${PORT[b]};/" \
+  "$CONF_SRC" >"$MI_DIR/shipped.conf"
+nginx_start shipped "$MI_DIR/shipped.conf"
+NG=$NGINX_URL
+# ... and, for reference, the same file with the instances' TCP ports instead (the only way to
+# reach instances on other hosts).
+sed -e "s|unix:$MI_DIR/a\.sock;|127.0.0.1:${PORT[a]};|" -e "s|unix:$MI_DIR/b\.sock;|127.0.0.1:${PORT[b]};|" \
+  "$MI_DIR/shipped.conf" >"$MI_DIR/tcp.conf"
+nginx_start tcp "$MI_DIR/tcp.conf"
+NGT=$NGINX_URL
 
 # ---------------------------------------------------------------- measurements
 # stream_mbs UP_BASE DOWN_BASE : creates a stream upload on UP_BASE, downloader on DOWN_BASE
@@ -133,19 +152,20 @@ download_mbs() { # url
   awk -v n="$2" -v t="$3" 'BEGIN{printf "%.1f", n / t / 1e6}'
 }
 
-echo "== multi-instance: direct plikd vs nginx (deploy/nginx-lua.conf) + 2 plikd ($N bytes, $BENCH_RUNS runs)"
+echo "== multi-instance: direct plikd vs nginx (deploy/nginx-lua.conf: Unix sockets; info: the same over TCP) + 2 plikd ($N bytes, $BENCH_RUNS runs)"
 read -r sid sfid < <(upload_stored "${URL[a]}" "$BENCH_DATA" big.bin)
 [ -n "${sfid:-}" ] || { echo "upload failed" >&2; exit 5; }
 curl -s -o /dev/null "${URL[a]}/file/$sid/$sfid/big.bin"   # warm the page cache
-sd=(); sn=(); dd=(); dn=(); sr=(); wd=(); wn=(); wr=()
+sd=(); sn=(); dd=(); dn=(); sr=(); wd=(); wn=(); wr=(); st=(); dt=()
 for r in $(seq 1 "$BENCH_RUNS"); do
   read -r a aw < <(stream_mbs "${URL[a]}" "${URL[a]}"); read -r b bw < <(stream_mbs "$NG" "$NG")
   c=$(download_mbs "${URL[a]}/file/$sid/$sfid/big.bin"); d=$(download_mbs "$NG/file/$sid/$sfid/big.bin")
   # Through a relaying instance: uploader on a, downloader on b; b relays from a
   # (files.instance, docs/deploy.md "Streams through any instance").
   read -r e ew < <(stream_mbs "${URL[a]}" "${URL[b]}")
-  echo "  run $r: stream direct $a, via nginx $b, relayed a->b $e (whole transfer incl. rendezvous: $aw, $bw, $ew); download direct $c, via nginx $d MB/s"
-  sd+=("$a"); sn+=("$b"); dd+=("$c"); dn+=("$d"); sr+=("$e"); wd+=("$aw"); wn+=("$bw"); wr+=("$ew")
+  read -r f _ < <(stream_mbs "$NGT" "$NGT"); g=$(download_mbs "$NGT/file/$sid/$sfid/big.bin")
+  echo "  run $r: stream direct $a, via nginx $b (TCP upstreams $f), relayed a->b $e (whole transfer incl. rendezvous: $aw, $bw, $ew); download direct $c, via nginx $d (TCP upstreams $g) MB/s"
+  sd+=("$a"); sn+=("$b"); dd+=("$c"); dn+=("$d"); sr+=("$e"); wd+=("$aw"); wn+=("$bw"); wr+=("$ew"); st+=("$f"); dt+=("$g")
 done
 
 s1=$(median "${sd[@]}"); s2=$(median "${sn[@]}"); d1=$(median "${dd[@]}"); d2=$(median "${dn[@]}")
@@ -161,7 +181,12 @@ report_line "stream ratio relayed/direct (target >= 0.5)" "$rr" "$(verdict "$rr"
 report_line "stored download, direct" "$d1" "MB/s"
 report_line "stored download, through nginx" "$d2" "MB/s"
 report_line "download ratio nginx/direct (target >= 0.7)" "$rd" "$(verdict "$rd" '>=' 0.7)"
-if grep -q "buffered to a temporary file" "$MI_DIR/nginx/error.log"; then
-  echo "  WARNING: nginx spooled to disk: $(grep -c 'buffered to a temporary file' "$MI_DIR/nginx/error.log") times" >&2
-fi
-echo "RESULT multi_instance stream_direct=$s1 stream_nginx=$s2 stream_ratio=$rs stream_relayed=$s3 relay_ratio=$rr download_direct=$d1 download_nginx=$d2 download_ratio=$rd"
+st1=$(median "${st[@]}"); dt1=$(median "${dt[@]}")
+report_line "info: stream via nginx, TCP upstreams (ratio)" "$st1 ($(ratio "$st1" "$s1"))" "MB/s"
+report_line "info: download via nginx, TCP upstreams (ratio)" "$dt1 ($(ratio "$dt1" "$d1"))" "MB/s"
+for f in "$MI_DIR"/nginx-*/error.log; do
+  if grep -q "buffered to a temporary file" "$f"; then
+    echo "  WARNING: nginx spooled to disk: $(grep -c 'buffered to a temporary file' "$f") times ($f)" >&2
+  fi
+done
+echo "RESULT multi_instance stream_direct=$s1 stream_nginx=$s2 stream_ratio=$rs stream_relayed=$s3 relay_ratio=$rr download_direct=$d1 download_nginx=$d2 download_ratio=$rd stream_nginx_tcp=$st1 download_nginx_tcp=$dt1"

@@ -101,6 +101,7 @@ const std::vector<Field>& fields() {
       {"Threads", &Config::threads},
       {"CleaningInterval", &Config::cleaningInterval},
       {"InstanceURL", &Config::instanceUrl},
+      {"UnixSocket", &Config::unixSocket},
       {"LeaseInterval", &Config::leaseInterval},
       {"ReadTimeout", &Config::readTimeout},
       {"MaxHeaderSize", &Config::maxHeaderSize},
@@ -584,6 +585,8 @@ void initializeConfig(Config& c) {
       c.instanceUrl.rfind("https://", 0) != 0)
     throw ConfigError("invalid InstanceURL " + c.instanceUrl + " : expected http://host:port");
   while (!c.instanceUrl.empty() && c.instanceUrl.back() == '/') c.instanceUrl.pop_back();
+  if (!c.unixSocket.empty() && (c.unixSocket[0] != '/' || c.unixSocket.size() > 107))
+    throw ConfigError("invalid UnixSocket " + c.unixSocket + " : expected an absolute path of at most 107 bytes");
   checkRange("MaxHeaderSize", c.maxHeaderSize, 1024, 64 * 1024 * 1024);
 }
 

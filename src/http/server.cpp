@@ -9,7 +9,10 @@
 #include <poll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
@@ -116,8 +119,11 @@ Error clientGone(const boost::system::error_code& ec) {
 class Connection final : public BodyReader, public ResponseWriter,
                          public std::enable_shared_from_this<Connection> {
  public:
-  // peer: the client's address when the socket is not the client's own (TLS socketpair).
-  Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server,
+  // socket: a stream socket typed as tcp (a TCP connection, the TLS terminator's socketpair or a
+  // Unix-socket connection): only protocol-free operations (read, write, wait, shutdown,
+  // release/assign with `protocol`) are used on it. peer: the client's address when the socket
+  // is not the client's own (TLS socketpair, Unix socket); then getpeername is never asked.
+  Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server, tcp protocol,
              std::optional<tcp::endpoint> peer = std::nullopt);
   awaitable<void> run();
   void close();
@@ -192,9 +198,9 @@ class Connection final : public BodyReader, public ResponseWriter,
   std::shared_ptr<HttpServer::Impl> server_;
   std::optional<tcp::endpoint> peer_;
   asio::steady_timer watchdogTimer_;
+  tcp protocol_;  // what socket_ is assign()ed back with after pauseRawFdEvents()
   // pauseRawFdEvents(): the socket released from the event loop (ours to close), else -1.
   int pausedFd_ = -1;
-  tcp pausedProtocol_ = tcp::v4();
   void closePausedFd();
   int fd() const {  // the socket, registered with the loop or paused
     return pausedFd_ >= 0 ? pausedFd_ : const_cast<tcp::socket&>(socket_).native_handle();
@@ -242,7 +248,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::io_context& ioc;
   ServerOptions options;
   Handler handler;
-  tcp::acceptor acceptor;
+  // A listening socket. A Unix one is held through asio's tcp handle like the connections it
+  // accepts (see Connection): only waited on, accept4()ed from and closed.
+  struct Listener {
+    Listener(asio::io_context& ioc, tcp p) : acceptor(ioc), protocol(p) {}
+    tcp::acceptor acceptor;
+    tcp protocol;            // of the accepted sockets
+    bool local = false;      // Unix socket: plain HTTP (even with TLS), peer = loopback
+    std::string path;        // Unix socket file, removed by stop() if it is still ours
+    dev_t dev = 0;
+    ino_t ino = 0;
+  };
+  std::vector<std::unique_ptr<Listener>> listeners;
   std::mutex mu;
   std::unordered_set<Connection*> connections;
   std::atomic<bool> stopping{false};
@@ -251,7 +268,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   size_t nextLoop = 0;                   // round-robin cursor (accept loop only)
 
   Impl(asio::io_context& i, ServerOptions o, Handler h, std::vector<asio::io_context*> l)
-      : ioc(i), options(o), handler(std::move(h)), acceptor(i), loops(std::move(l)) {}
+      : ioc(i), options(o), handler(std::move(h)), loops(std::move(l)) {}
 
   asio::any_io_executor nextExecutor() {
     if (loops.empty()) return asio::make_strand(ioc);
@@ -261,10 +278,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // Accepts with accept4(2) itself and creates each socket directly on its connection loop:
   // no operation pending on the listener's loop ever holds an object of another loop (asio's
   // move-accept would, which breaks the loops' teardown in either order).
-  awaitable<void> acceptLoop() {
-    auto self = shared_from_this();  // alive while the loop runs
+  awaitable<void> acceptLoop(Listener& listener) {
+    auto self = shared_from_this();  // alive while the loop runs (and so is `listener`)
     boost::system::error_code ec;
-    const auto protocol = acceptor.local_endpoint(ec).protocol();
+    auto& acceptor = listener.acceptor;
     acceptor.native_non_blocking(true, ec);
     for (;;) {
       co_await acceptor.async_wait(tcp::acceptor::wait_read, asio::redirect_error(use_awaitable, ec));
@@ -282,19 +299,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           break;  // EAGAIN: nothing left
         }
         tcp::socket sock(nextExecutor());
-        sock.assign(protocol, fd, ec);
+        sock.assign(listener.protocol, fd, ec);
         if (ec) {
           ::close(fd);
           continue;
         }
-        handOff(std::move(sock));
+        handOff(std::move(sock), listener);
       }
     }
   }
 
-  // Starts the connection (behind the TLS terminator when enabled), or closes the socket at once
-  // beyond maxConnections.
-  void handOff(tcp::socket sock) {
+  // Starts the connection (behind the TLS terminator when enabled, except on a Unix socket), or
+  // closes the socket at once beyond maxConnections.
+  void handOff(tcp::socket sock, const Listener& listener) {
     auto self = shared_from_this();
     boost::system::error_code ec;
     size_t count;
@@ -306,16 +323,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       sock.close(ec);
       return;
     }
-    if (tls) {
+    if (tls && !listener.local) {
       tls->accept(std::move(sock), [self](tcp::socket plain, tcp::endpoint peer) {
         auto ex = plain.get_executor();
-        auto conn = std::make_shared<Connection>(std::move(plain), self, peer);
+        auto conn = std::make_shared<Connection>(std::move(plain), self, peer.protocol(), peer);
         asio::co_spawn(ex, [conn]() -> awaitable<void> { co_await conn->run(); }, asio::detached);
       });
       return;
     }
     auto ex = sock.get_executor();
-    auto conn = std::make_shared<Connection>(std::move(sock), self);
+    std::optional<tcp::endpoint> peer;
+    if (listener.local) peer = tcp::endpoint(asio::ip::address_v4::loopback(), 0);
+    auto conn = std::make_shared<Connection>(std::move(sock), self, listener.protocol, peer);
     asio::co_spawn(ex, [conn]() -> awaitable<void> { co_await conn->run(); }, asio::detached);
   }
 };
@@ -323,11 +342,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 // ------------------------------------------------------------------------------------------
 
 Connection::Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> server,
-                       std::optional<tcp::endpoint> peer)
+                       tcp protocol, std::optional<tcp::endpoint> peer)
     : socket_(std::move(socket)),
       server_(std::move(server)),
       peer_(peer),
-      watchdogTimer_(socket_.get_executor()) {
+      watchdogTimer_(socket_.get_executor()),
+      protocol_(protocol) {
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.native_non_blocking(true, ec);
@@ -338,12 +358,9 @@ Connection::Connection(tcp::socket socket, std::shared_ptr<HttpServer::Impl> ser
 void Connection::pauseRawFdEvents() {
   if (pausedFd_ >= 0 || closed_) return;
   boost::system::error_code ec;
-  auto local = socket_.local_endpoint(ec);
-  if (ec) return;
   // release() deregisters the descriptor from the loop's epoll and hands the fd over, open.
   int fd = socket_.release(ec);
   if (ec || fd < 0) return;
-  pausedProtocol_ = local.protocol();
   pausedFd_ = fd;
 }
 
@@ -356,7 +373,7 @@ void Connection::resumeRawFdEvents() {
     return;
   }
   boost::system::error_code ec;
-  socket_.assign(pausedProtocol_, fd, ec);
+  socket_.assign(protocol_, fd, ec);
   if (ec) {
     ::close(fd);
     closed_ = true;  // nothing to read from any more: the next read reports the loss
@@ -1129,28 +1146,90 @@ Result<uint16_t> HttpServer::listen(const std::string& address, uint16_t port) {
   auto addr = asio::ip::make_address(address, ec);
   if (ec) return Error::internal("invalid listen address " + address);
   tcp::endpoint ep(addr, port);
-  auto& acc = impl_->acceptor;
+  auto l = std::make_unique<Impl::Listener>(impl_->ioc, ep.protocol());
+  auto& acc = l->acceptor;
   acc.open(ep.protocol(), ec);
   if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acc.bind(ep, ec);
   if (!ec) acc.listen(4096, ec);
   if (ec) return Error::internal("unable to listen on " + address + ":" + std::to_string(port), ec.message());
-  return acc.local_endpoint().port();
+  auto bound = acc.local_endpoint(ec);
+  if (ec) return Error::internal("unable to listen on " + address + ":" + std::to_string(port), ec.message());
+  impl_->listeners.push_back(std::move(l));
+  return bound.port();
+}
+
+Status HttpServer::listenUnix(const std::string& path) {
+  auto fail = [&](std::string why) {
+    return Error::internal("unable to listen on Unix socket " + path, std::move(why));
+  };
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.empty() || path[0] != '/') return fail("the path must be absolute");
+  if (path.size() >= sizeof sa.sun_path)
+    return fail("the path is longer than " + std::to_string(sizeof sa.sun_path - 1) + " bytes");
+  std::memcpy(sa.sun_path, path.data(), path.size());
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0) {
+    // Only a socket left by a previous run is replaced: never a file, never a live server.
+    if (!S_ISSOCK(st.st_mode)) return fail("the path exists and is not a socket");
+    int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool live = probe >= 0 && ::connect(probe, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0;
+    if (probe >= 0) ::close(probe);
+    if (live) return fail("another process is listening on it");
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return fail(std::strerror(errno));
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return fail(std::strerror(errno));
+  // Owner and group only (e.g. the proxy's user in plikd's group). Nobody can connect between
+  // bind() and chmod(): a bound socket refuses connections until listen().
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+      ::chmod(path.c_str(), 0660) != 0 || ::lstat(path.c_str(), &st) != 0 ||
+      ::listen(fd, 4096) != 0) {
+    std::string why = std::strerror(errno);
+    ::close(fd);
+    return fail(why);
+  }
+  auto l = std::make_unique<Impl::Listener>(impl_->ioc, tcp::v4());
+  l->local = true;
+  l->path = path;
+  l->dev = st.st_dev;
+  l->ino = st.st_ino;
+  boost::system::error_code ec;
+  l->acceptor.assign(tcp::v4(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return fail(ec.message());
+  }
+  impl_->listeners.push_back(std::move(l));
+  return {};
 }
 
 void HttpServer::start() {
   auto impl = impl_;
-  asio::co_spawn(impl->acceptor.get_executor(), [impl]() -> awaitable<void> {
-    co_await impl->acceptLoop();
-  }, asio::detached);
+  for (auto& l : impl->listeners) {
+    auto* listener = l.get();
+    asio::co_spawn(listener->acceptor.get_executor(), [impl, listener]() -> awaitable<void> {
+      co_await impl->acceptLoop(*listener);
+    }, asio::detached);
+  }
 }
 
 void HttpServer::stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;
   auto impl = impl_;
-  asio::post(impl->acceptor.get_executor(), [impl] {
+  for (auto& l : impl->listeners) {
+    // The socket file goes now (new clients get ENOENT/ECONNREFUSED), unless another process
+    // has replaced it meanwhile.
+    struct stat st{};
+    if (!l->path.empty() && ::lstat(l->path.c_str(), &st) == 0 && st.st_dev == l->dev &&
+        st.st_ino == l->ino)
+      ::unlink(l->path.c_str());
+  }
+  asio::post(impl->ioc, [impl] {
     boost::system::error_code ec;
-    impl->acceptor.close(ec);
+    for (auto& l : impl->listeners) l->acceptor.close(ec);
   });
   // Each connection closes itself from its own strand (watchdog sees `stopping`); wake them.
   std::lock_guard lk(impl->mu);

@@ -42,6 +42,11 @@ class HttpServer {
   Status enableTls(const TlsOptions& options);
   // Binds and listens; returns the bound port (useful with port 0).
   Result<uint16_t> listen(const std::string& address, uint16_t port);
+  // Also accepts on a Unix domain socket at `path` (absolute; created with mode 0660, removed
+  // by stop()): plain HTTP even with TLS, the peer address is 127.0.0.1 (a local proxy names
+  // the client in SourceIpHeader). A stale socket file is replaced; a live one (another
+  // process answers on it) or any other file is an error. Call before start().
+  Status listenUnix(const std::string& path);
   void start();  // begins accepting (call after listen)
   // Stops accepting and closes every connection (in-flight requests see an error).
   void stop();

@@ -185,6 +185,8 @@ Result<uint16_t> PlikServer::start() {
   auto port = d.http->listen(d.config.listenAddress, static_cast<uint16_t>(d.config.listenPort));
   if (!port.ok()) return std::move(port).error();
   d.port = *port;
+  if (!d.config.unixSocket.empty())
+    if (auto st = d.http->listenUnix(d.config.unixSocket); !st.ok()) return std::move(st).error();
   // Port 0 (tests): the instance is named after the port actually bound.
   if (d.config.instanceUrl.empty() && d.config.listenPort == 0)
     d.services->instanceId = instanceUrlOf(d.config, d.port);

@@ -7,7 +7,7 @@
 #   ml_pg_start                         # PostgreSQL on 127.0.0.1:$PG_PORT, database plik, $PG_URL
 #   ml_write_cfg a "$DATA_TOML"         # plikd.cfg for instance "a" on PostgreSQL
 #   e2e_start a                         # (lib.sh) starts it, E2E_PORT[a]
-#   ml_nginx_start docs/deploy/nginx-lua.conf "PORT_A PORT_B"
+#   ml_nginx_start docs/deploy/nginx-lua.conf "PORT_A,$(ml_sock a) PORT_B,$(ml_sock b)"
 #   curl "$NGINX_URL/health"
 #
 # Missing PostgreSQL or nginx binaries, or servers that do not start, are failures (fail()).
@@ -73,8 +73,12 @@ ml_sql() { "$ML_PSQL" -X -q -t -A -h 127.0.0.1 -p "$PG_PORT" -U plik -d "${2:-pl
 
 # ---------------------------------------------------------------- plikd instances
 
+# ml_sock NAME : the Unix socket of instance NAME (UnixSocket in its ml_write_cfg config).
+ml_sock() { echo "$(e2e_dir "$1")/plikd.sock"; }
+
 # ml_write_cfg NAME DATA_BACKEND_TOML [EXTRA_TOP_LEVEL_TOML]
-# A plikd.cfg on the PostgreSQL of ml_pg_start, any free port, cleaning off. DATA_BACKEND_TOML
+# A plikd.cfg on the PostgreSQL of ml_pg_start, any free port and a Unix socket ($(ml_sock
+# NAME)), cleaning off. DATA_BACKEND_TOML
 # is the `DataBackend = ...` line and its [DataBackendConfig] table (the last thing in the
 # file before [MetadataBackendConfig]).
 ml_write_cfg() {
@@ -89,6 +93,7 @@ ListenAddress       = "127.0.0.1"
 NoWebInterface      = true
 CleaningInterval    = -1
 Threads             = 2
+UnixSocket          = "$(ml_sock "$name")"
 $extra
 
 $data
@@ -102,25 +107,37 @@ EOF
 
 # ---------------------------------------------------------------- nginx
 
-# ml_nginx_conf SHIPPED_CONF "PORT1 PORT2 ..." OUT : the shipped server config with
-# `listen 80;` -> 127.0.0.1:$NGINX_PORT and the instance addresses 127.0.0.1:8080, :8081, ...
-# replaced, in order, by 127.0.0.1:PORTi. Fails when a substitution does not apply.
+# ml_nginx_conf SHIPPED_CONF "PORT1[,SOCKET1] PORT2[,SOCKET2] ..." OUT : the shipped server
+# config with `listen 80;` -> 127.0.0.1:$NGINX_PORT and the n-th instance's addresses replaced:
+# 127.0.0.1:(8080+n-1) by 127.0.0.1:PORTn, unix:/run/plik-n/plikd.sock by unix:SOCKETn. Fails
+# when an instance gets no substitution or a shipped address is left over.
 ml_nginx_conf() {
-  local src="$1" out="$3" i exprs=() ports=()
-  read -r -a ports <<<"$2"
+  local src="$1" out="$3" i exprs=() insts=() port sock
+  read -r -a insts <<<"$2"
   [[ -f "$src" ]] || fail "nginx config $src not found"
   exprs=(-e "s/^\([[:space:]]*\)listen 80;/\1listen 127.0.0.1:$NGINX_PORT;/")
-  for i in "${!ports[@]}"; do
-    exprs+=(-e "s/127\.0\.0\.1:$((8080 + i));/127.0.0.1:${ports[$i]};/")
+  for i in "${!insts[@]}"; do
+    port="${insts[$i]%%,*}"
+    sock="${insts[$i]#"$port"}"
+    sock="${sock#,}"
+    exprs+=(-e "s/127\.0\.0\.1:$((8080 + i));/127.0.0.1:$port;/")
+    [[ -n "$sock" ]] && exprs+=(-e "s|unix:/run/plik-$((i + 1))/plikd\.sock;|unix:$sock;|")
   done
   sed "${exprs[@]}" "$src" >"$out"
   grep -q "listen 127.0.0.1:$NGINX_PORT;" "$out" || fail "nginx config: no 'listen 80;' to substitute in $src"
-  for i in "${!ports[@]}"; do
-    grep -q "127.0.0.1:${ports[$i]};" "$out" || fail "nginx config: no 127.0.0.1:$((8080 + i)) to substitute in $src"
+  for i in "${!insts[@]}"; do
+    port="${insts[$i]%%,*}"
+    sock="${insts[$i]#"$port"}"
+    sock="${sock#,}"
+    grep -q -e "127.0.0.1:$port;" ${sock:+-e "unix:$sock;"} "$out" ||
+      fail "nginx config: no address of instance $((i + 1)) (127.0.0.1:$((8080 + i)) or unix:/run/plik-$((i + 1))/plikd.sock) to substitute in $src"
   done
+  if grep -v '^[[:space:]]*#' "$out" | grep -q -e 'unix:/run/plik-' -e '127\.0\.0\.1:808[0-9];'; then
+    fail "nginx config: a shipped instance address is left over in $out (more instances than given?)"
+  fi
 }
 
-# ml_nginx_start SHIPPED_CONF "PORT1 PORT2 ..." : runs a private nginx (loopback, free port) in
+# ml_nginx_start SHIPPED_CONF "PORT1[,SOCKET1] ..." (see ml_nginx_conf) : runs a private nginx (loopback, free port) in
 # $E2E_TMP/nginx with the shipped config included in http{}. Sets NGINX_DIR, NGINX_PORT,
 # NGINX_URL, NGINX_CONF (the generated server config).
 ml_nginx_start() {

@@ -168,6 +168,22 @@ expect_bad "cfg Debug = \"yes\"" Debug 'Debug = "yes"'
 expect_bad "cfg TOML syntax error" "line 4" 'AbuseContact = "unterminated'
 expect_bad "cfg Threads = -1" Threads 'Threads = -1'
 expect_bad "cfg DataBackend = \"nfs\"" nfs 'DataBackend = "nfs"'
+expect_bad "cfg UnixSocket relative" UnixSocket 'UnixSocket = "plikd.sock"'
+printf 'precious\n' >"$B/regular"
+expect_bad "cfg UnixSocket on a regular file" "not a socket" "UnixSocket = \"$B/regular\""
+assert_eq precious "$(cat "$B/regular")" "UnixSocket: an existing file is never replaced"
+
+# UnixSocket: plain HTTP on the socket next to the TCP listener, the file removed on SIGTERM.
+e2e_write_config unix "UnixSocket = \"$E2E_TMP/plikd.sock\""
+e2e_start unix
+assert_eq "ok" "$(curl -s --unix-socket "$E2E_TMP/plikd.sock" http://plik/health)" "UnixSocket serves /health"
+url="$(curl -s --unix-socket "$E2E_TMP/plikd.sock" -F "file=@$E2E_TMP/hello.txt" http://plik.example/)"
+assert_contains "$url" "http://plik.example/file/" "quick upload over the Unix socket: URL from Host"
+assert_eq "hello sample" "$(curl -s "$(e2e_url unix)${url#http://plik.example}")" "...downloaded over TCP"
+assert_eq 660 "$(stat -c %a "$E2E_TMP/plikd.sock")" "socket mode 0660"
+e2e_stop unix
+assert_eq 0 "$E2E_RC" "UnixSocket server exits 0 on SIGTERM"
+assert_true "socket file removed at exit" test ! -e "$E2E_TMP/plikd.sock"
 
 # ---------------------------------------------------------------- locating the file
 out="$(timeout 10 "$PLIKD" --config "$E2E_TMP/does-not-exist.cfg" 2>&1 </dev/null)"

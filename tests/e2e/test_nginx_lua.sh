@@ -38,7 +38,7 @@ e2e_start a
 e2e_start b
 pass "two plikd on PostgreSQL: :$PORT_A and :$PORT_B"
 
-ml_nginx_start "$SHIPPED_CONF" "$PORT_A $PORT_B"
+ml_nginx_start "$SHIPPED_CONF" "$PORT_A,$(ml_sock a) $PORT_B,$(ml_sock b)"
 N="$NGINX_URL"
 assert_eq 200 "$(http_code "$N/health")" "nginx (shipped config) answers /health"
 

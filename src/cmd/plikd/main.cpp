@@ -102,6 +102,8 @@ int serve(Config cfg) {
   const char* scheme = cfg.sslEnabled ? "https" : "http";
   std::fprintf(stderr, "Starting %s server at %s://%s:%u\n", scheme, scheme,
                cfg.listenAddress.c_str(), static_cast<unsigned>(*port));
+  if (!cfg.unixSocket.empty())
+    std::fprintf(stderr, "Also serving http on Unix socket %s\n", cfg.unixSocket.c_str());
   std::fflush(stderr);
   gServer = server.get();
   // Signals are waited for on a dedicated thread so the handler does nothing unsafe.

@@ -1,6 +1,7 @@
 // Unit tests of the HTTP server's connection layer against a raw TCP client on 127.0.0.1:
-// connections spread over the event loops (each served by one thread), and the head that
-// start() defers until the first body bytes, finish() or abort() — never lost, never doubled.
+// connections spread over the event loops (each served by one thread), the head that start()
+// defers until the first body bytes, finish() or abort() — never lost, never doubled — and the
+// Unix-socket listener (plain HTTP, peer 127.0.0.1, never replaces a file or a live server).
 #include "http/server.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,14 @@
 #include <boost/asio/write.hpp>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include <map>
 #include <memory>
@@ -29,7 +38,8 @@ using tcp = asio::ip::tcp;
 // An HttpServer on a listener loop plus `extraLoops` connection loops, each run by one thread.
 class LoopServer {
  public:
-  LoopServer(Handler handler, int extraLoops) {
+  // unixPath: also listen there (listenUnix(), its outcome in unixStatus()).
+  LoopServer(Handler handler, int extraLoops, const std::string& unixPath = "") {
     std::vector<asio::io_context*> loops{&main_};
     for (int i = 0; i < extraLoops; ++i) {
       extra_.push_back(std::make_unique<asio::io_context>(1));
@@ -38,6 +48,7 @@ class LoopServer {
     server_ = std::make_unique<HttpServer>(main_, ServerOptions{}, std::move(handler), loops);
     auto port = server_->listen("127.0.0.1", 0);
     port_ = port.ok() ? port.value() : 0;
+    if (!unixPath.empty()) unixStatus_ = server_->listenUnix(unixPath);
     server_->start();
     for (auto* l : loops) {
       work_.emplace_back(l->get_executor());
@@ -54,6 +65,7 @@ class LoopServer {
     for (auto& t : threads_) t.join();
   }
   uint16_t port() const { return port_; }
+  const Status& unixStatus() const { return unixStatus_; }
 
  private:
   asio::io_context main_{1};
@@ -62,6 +74,7 @@ class LoopServer {
   std::unique_ptr<HttpServer> server_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
+  Status unixStatus_;
 };
 
 // Blocking client connection.
@@ -161,32 +174,34 @@ TEST(HttpServerLoops, RemoteAddressKnownOnEveryRequestOfAConnection) {
   EXPECT_EQ(peers[1], mine);
 }
 
+// Answers "METHOD:body", the part of the body not yet buffered read straight from the socket
+// while the loop does not watch it (the stream splice hand-off).
+asio::awaitable<void> echoBodyThroughPausedFd(Request& req, BodyReader& body, ResponseWriter& res) {
+  std::string got(body.buffered().data(), body.buffered().size());
+  body.consume(got.size());
+  const int fd = body.rawFd();
+  if (fd >= 0 && body.rawRemaining() > 0) {
+    body.pauseRawFdEvents();
+    int64_t left = body.rawRemaining();
+    char buf[4096];
+    while (left > 0) {
+      pollfd p{fd, POLLIN, 0};
+      ::poll(&p, 1, 2000);
+      ssize_t n = ::recv(fd, buf, std::min<int64_t>(left, sizeof buf), 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+      left -= n;
+    }
+    body.skipRaw(body.rawRemaining() - left);
+    body.resumeRawFdEvents();
+  }
+  co_await res.send(req.method + ":" + got);
+}
+
 // A body read straight from the socket while the loop does not watch it (the splice hand-off);
 // afterwards the connection serves the next request normally (the socket is watched again).
 TEST(HttpServerLoops, PausedRawFdIsReadableAndTheConnectionResumes) {
-  LoopServer server(
-      [](Request& req, BodyReader& body, ResponseWriter& res) -> asio::awaitable<void> {
-        std::string got(body.buffered().data(), body.buffered().size());
-        body.consume(got.size());
-        const int fd = body.rawFd();
-        if (fd >= 0 && body.rawRemaining() > 0) {
-          body.pauseRawFdEvents();
-          int64_t left = body.rawRemaining();
-          char buf[4096];
-          while (left > 0) {
-            pollfd p{fd, POLLIN, 0};
-            ::poll(&p, 1, 2000);
-            ssize_t n = ::recv(fd, buf, std::min<int64_t>(left, sizeof buf), 0);
-            if (n <= 0) break;
-            got.append(buf, static_cast<size_t>(n));
-            left -= n;
-          }
-          body.skipRaw(body.rawRemaining() - left);
-          body.resumeRawFdEvents();
-        }
-        co_await res.send(req.method + ":" + got);
-      },
-      1);
+  LoopServer server(echoBodyThroughPausedFd, 1);
   Client c(server.port());
   const std::string big(20000, 'b');
   c.send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n");
@@ -319,6 +334,161 @@ TEST(HttpServerHead, SendFileCarriesTheHeadAndTheFileBytes) {
   }
   ::close(fd);
   ::unlink(path);
+}
+
+}  // namespace
+}  // namespace plik::http
+
+namespace plik::http {
+namespace {
+
+// A fresh directory for socket files, removed with everything in it.
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/plik-unix-test.XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+// Blocking Unix-socket client; fd < 0 when connect() failed.
+struct UnixClient {
+  int fd = -1;
+  explicit UnixClient(const std::string& path) {
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ~UnixClient() {
+    if (fd >= 0) ::close(fd);
+  }
+  void send(const std::string& bytes) {
+    for (size_t off = 0; off < bytes.size();) {
+      ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      off += static_cast<size_t>(n);
+    }
+  }
+  std::string readToEof() {
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+    return out;
+  }
+};
+
+Handler peerEcho() {
+  return [](Request& req, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+    co_await res.send(req.remoteIp);
+  };
+}
+
+TEST(HttpServerUnixSocket, ServesPlainHttpFromLoopbackWithMode0660AndIsRemovedAtStop) {
+  TempDir dir;
+  const std::string path = dir.path + "/plikd.sock";
+  {
+    std::mutex mu;
+    std::vector<std::string> peers;
+    LoopServer server(
+        [&](Request& req, BodyReader& body, ResponseWriter& res) -> asio::awaitable<void> {
+          {
+            std::lock_guard lk(mu);
+            peers.push_back(req.remoteIp);
+          }
+          co_await echoBodyThroughPausedFd(req, body, res);
+        },
+        1, path);
+    ASSERT_TRUE(server.unixStatus().ok()) << server.unixStatus().error().message;
+    struct stat st{};
+    ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISSOCK(st.st_mode));
+    EXPECT_EQ(st.st_mode & 07777, 0660u);
+    const std::string big(300000, 'u');
+    UnixClient c(path);
+    ASSERT_GE(c.fd, 0);
+    // A body read through the paused socket (the stream hand-off), then another request on the
+    // same connection through the loop again.
+    c.send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 300000\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    c.send(big);
+    c.send("GET /y HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    auto r = c.readToEof();
+    EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r.substr(0, 200);
+    EXPECT_NE(r.find("\r\n\r\nPOST:" + big + "HTTP/1.1 200 OK\r\n"), std::string::npos) << r.substr(0, 200);
+    EXPECT_TRUE(r.ends_with("\r\n\r\nGET:")) << r.substr(r.size() > 200 ? r.size() - 200 : 0);
+    Client tcpClient(server.port());  // TCP still served alongside
+    tcpClient.send("GET /z HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(tcpClient.readToEof().ends_with("\r\n\r\nGET:"));
+    std::lock_guard lk(mu);
+    ASSERT_EQ(peers.size(), 3u);
+    EXPECT_EQ(peers[0], "127.0.0.1");
+    EXPECT_EQ(peers[1], "127.0.0.1");
+  }
+  struct stat st{};
+  EXPECT_NE(::lstat(path.c_str(), &st), 0) << "socket file left behind after stop";
+}
+
+TEST(HttpServerUnixSocket, NeverReplacesAFileOrALiveServerButReplacesAStaleSocket) {
+  TempDir dir;
+  // A regular file: refused and left intact.
+  const std::string file = dir.path + "/not-a-socket";
+  std::ofstream(file) << "precious";
+  {
+    LoopServer server(peerEcho(), 0, file);
+    ASSERT_FALSE(server.unixStatus().ok());
+    EXPECT_NE(server.unixStatus().error().detail.find("not a socket"), std::string::npos)
+        << server.unixStatus().error().detail;
+  }
+  std::ifstream in(file);
+  std::string kept((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(kept, "precious");
+
+  // A live server: refused, and the live one keeps serving (its file is not unlinked).
+  const std::string path = dir.path + "/plikd.sock";
+  {
+    LoopServer first(peerEcho(), 0, path);
+    ASSERT_TRUE(first.unixStatus().ok());
+    {
+      LoopServer second(peerEcho(), 0, path);
+      ASSERT_FALSE(second.unixStatus().ok());
+      EXPECT_NE(second.unixStatus().error().detail.find("another process"), std::string::npos)
+          << second.unixStatus().error().detail;
+    }
+    UnixClient c(path);
+    ASSERT_GE(c.fd, 0) << "the first server's socket file was removed";
+    c.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(c.readToEof().ends_with("\r\n\r\n127.0.0.1"));
+  }
+
+  // A stale socket (its process died without removing it): replaced.
+  {
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    ::close(fd);
+  }
+  {
+    LoopServer server(peerEcho(), 0, path);
+    ASSERT_TRUE(server.unixStatus().ok()) << server.unixStatus().error().detail;
+    UnixClient c(path);
+    ASSERT_GE(c.fd, 0);
+    c.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(c.readToEof().ends_with("\r\n\r\n127.0.0.1"));
+  }
+
+  // Not an absolute path, or too long for sockaddr_un.
+  LoopServer relative(peerEcho(), 0, "plikd.sock");
+  EXPECT_FALSE(relative.unixStatus().ok());
+  LoopServer tooLong(peerEcho(), 0, "/" + std::string(120, 'x'));
+  EXPECT_FALSE(tooLong.unixStatus().ok());
 }
 
 }  // namespace
