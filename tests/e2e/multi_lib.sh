@@ -109,7 +109,8 @@ EOF
 
 # ml_nginx_conf SHIPPED_CONF "PORT1[,SOCKET1] PORT2[,SOCKET2] ..." OUT : the shipped server
 # config with `listen 80;` -> 127.0.0.1:$NGINX_PORT and the n-th instance's addresses replaced:
-# 127.0.0.1:(8080+n-1) by 127.0.0.1:PORTn, unix:/run/plik-n/plikd.sock by unix:SOCKETn. Fails
+# 127.0.0.1:(8080+n-1) by 127.0.0.1:PORTn, unix:/run/plik-n/plikd.sock by unix:SOCKETn, or by
+# 127.0.0.1:PORTn when no SOCKETn is given (nginx then reaches that instance over TCP). Fails
 # when an instance gets no substitution or a shipped address is left over.
 ml_nginx_conf() {
   local src="$1" out="$3" i exprs=() insts=() port sock
@@ -121,7 +122,11 @@ ml_nginx_conf() {
     sock="${insts[$i]#"$port"}"
     sock="${sock#,}"
     exprs+=(-e "s/127\.0\.0\.1:$((8080 + i));/127.0.0.1:$port;/")
-    [[ -n "$sock" ]] && exprs+=(-e "s|unix:/run/plik-$((i + 1))/plikd\.sock;|unix:$sock;|")
+    if [[ -n "$sock" ]]; then
+      exprs+=(-e "s|unix:/run/plik-$((i + 1))/plikd\.sock;|unix:$sock;|")
+    else
+      exprs+=(-e "s|unix:/run/plik-$((i + 1))/plikd\.sock;|127.0.0.1:$port;|")
+    fi
   done
   sed "${exprs[@]}" "$src" >"$out"
   grep -q "listen 127.0.0.1:$NGINX_PORT;" "$out" || fail "nginx config: no 'listen 80;' to substitute in $src"

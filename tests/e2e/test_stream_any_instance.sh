@@ -31,9 +31,8 @@ InstanceURL = \"http://127.0.0.1:$p\""
   e2e_start "$n"
 done
 pass "three plikd on one PostgreSQL: ${PORTS[*]}"
-INSTS=()
-for i in "${!NAMES[@]}"; do INSTS+=("${PORTS[$i]},$(ml_sock "${NAMES[$i]}")"); done
-ml_nginx_start "$SHIPPED_CONF" "${INSTS[*]}"
+# nginx reaches these instances over TCP (test_nginx_lua.sh covers the shipped Unix sockets).
+ml_nginx_start "$SHIPPED_CONF" "${PORTS[*]}"
 N="$NGINX_URL"
 assert_eq 200 "$(http_code "$N/health")" "nginx (shipped round-robin config) answers /health"
 assert_not_contains "$(sed "s/#.*//" "$NGINX_CONF")" "_by_lua" "no Lua, no hashing in the round-robin config"
