@@ -2,7 +2,8 @@
 # TLS on the main listener (spec §10: SslEnabled, SslCert, SslKey, TlsVersion): uploads,
 # stored and streamed downloads and Range work over https with a self-signed certificate;
 # plain http to the TLS port gets nothing; TlsVersion is a floor; a missing or mismatched
-# certificate/key stops start-up with a message naming the key.
+# certificate/key stops start-up with a message naming the key. The UnixSocket beside the TLS
+# port speaks plain HTTP (a local proxy's hop), and a stream crosses from one to the other.
 source "$(dirname "$0")/lib.sh" "$@"
 
 C="$E2E_TMP/certs"
@@ -16,8 +17,10 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other \
 e2e_start tls "SslEnabled = true
 SslCert = \"$C/plik.crt\"
 SslKey = \"$C/plik.key\"
-TlsVersion = \"tlsv12\""
+TlsVersion = \"tlsv12\"
+UnixSocket = \"$E2E_TMP/tls.sock\""
 U="$(e2e_url tls)"
+S=(--unix-socket "$E2E_TMP/tls.sock")
 assert_contains "$U" "https://" "the start-up line announces https"
 TC=(--cacert "$C/plik.crt")
 
@@ -47,6 +50,23 @@ wait_pid_within 30 "$UP"
 assert_eq 0 "$WAIT_RC" "stream uploader over TLS ends"
 assert_eq "$(md5_of "$E2E_TMP/s.bin")" "$(md5_of "$E2E_TMP/s.down")" "10 MB streamed over TLS: same bytes"
 assert_eq deleted "$(json_get "d['status']" <"$E2E_TMP/s.up")" "stream uploader gets the File JSON"
+
+# ---------------------------------------------------------------- the Unix socket: plain HTTP
+assert_eq "ok" "$(curl -s "${S[@]}" http://localhost/health)" "UnixSocket beside TLS answers plain HTTP"
+code="$(curl -s "${S[@]}" -m 5 -o /dev/null -w '%{http_code}' https://localhost/health)"
+assert_eq 000 "$code" "no TLS on the Unix socket"
+# A stream whose uploader comes over TLS and whose downloader comes through the Unix socket.
+resp="$(curl -s "${S[@]}" -d '{"stream":true,"files":[{"fileName":"u.bin","fileSize":10485760,"reference":"0"}]}' http://localhost/upload)"
+id="$(json_get "d['id']" <<<"$resp")"
+tok="$(json_get "d['uploadToken']" <<<"$resp")"
+fid="$(json_get "d['files'][0]['id']" <<<"$resp")"
+curl -s "${TC[@]}" -H "X-UploadToken: $tok" -F "file=@$E2E_TMP/s.bin;filename=u.bin" \
+  -o "$E2E_TMP/u.up" "$U/stream/$id/$fid/u.bin" &
+UP=$!
+code="$(curl -s "${S[@]}" -o "$E2E_TMP/u.down" -w '%{http_code}' "http://localhost/stream/$id/$fid/u.bin")"
+wait_pid_within 30 "$UP"
+assert_eq "0 200" "$WAIT_RC $code" "stream: TLS uploader, Unix-socket downloader both end well"
+assert_eq "$(md5_of "$E2E_TMP/s.bin")" "$(md5_of "$E2E_TMP/u.down")" "10 MB streamed from TLS to the Unix socket: same bytes"
 
 # ---------------------------------------------------------------- refusals
 code="$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:${E2E_PORT[tls]}/health")"
