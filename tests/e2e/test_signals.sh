@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SIGTERM / SIGINT (spec §10 + issue): open streams (waiting uploader, waiting downloader,
 # stream in transfer) end with an error on both sides, plikd exits 0 within a few seconds;
-# an interrupted plain upload is back to `missing` after the restart.
+# an interrupted plain upload is back to `missing` after the restart. Under systemd
+# (NOTIFY_SOCKET, Type=notify) plikd reports READY=1 once it serves and STOPPING=1 on SIGTERM.
 source "$(dirname "$0")/lib.sh" "$@"
 
 T="$E2E_TMP"
@@ -112,5 +113,28 @@ else
   fail "plikd still running 5 s after SIGTERM (waiting stream)"
 fi
 ended_with_error lone_uploader "lone waiting stream uploader"
+
+# ---------------------------------------------------------------- systemd readiness (sd_notify)
+# A datagram socket standing in for systemd's; every datagram it gets is appended to notify.log.
+"$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "ab", 0) as f:
+    while True:
+        f.write(s.recv(4096) + b"\n.\n")
+' "$T/notify.sock" "$T/notify.log" &
+e2e_track "$!"
+wait_for 5 test -S "$T/notify.sock" || fail "notification socket not created"
+E2E_ENV=(NOTIFY_SOCKET="$T/notify.sock")
+e2e_write_config notify
+e2e_start notify
+E2E_ENV=()
+assert_true "READY=1 sent once plikd serves" wait_for 5 grep -q '^READY=1$' "$T/notify.log"
+assert_contains "$(cat "$T/notify.log")" "STATUS=serving on port ${E2E_PORT[notify]}" "STATUS names the port"
+assert_eq 200 "$(http_code "$(e2e_url notify)/health")" "and it does serve"
+e2e_stop notify
+assert_eq 0 "$E2E_RC" "exit 0 on SIGTERM under systemd"
+assert_true "STOPPING=1 sent on SIGTERM" wait_for 5 grep -q '^STOPPING=1$' "$T/notify.log"
 
 e2e_finish

@@ -13,6 +13,7 @@
 #include "codec/config_loader.hpp"
 #include "codec/humanize.hpp"
 #include "codec/json_codec.hpp"
+#include "core/systemd_notify.hpp"
 #include "data/data_backend_factory.hpp"
 #include "metadata/export_import.hpp"
 #include "server/plik_server.hpp"
@@ -105,6 +106,8 @@ int serve(Config cfg) {
   if (!cfg.unixSocket.empty())
     std::fprintf(stderr, "Also serving http on Unix socket %s\n", cfg.unixSocket.c_str());
   std::fflush(stderr);
+  // Under systemd (Type=notify): the listeners accept from now on.
+  notifySystemd("READY=1\nSTATUS=serving on port " + std::to_string(*port));
   gServer = server.get();
   // Signals are waited for on a dedicated thread so the handler does nothing unsafe.
   sigset_t set;
@@ -116,6 +119,7 @@ int serve(Config cfg) {
     int sig = 0;
     sigwait(&set, &sig);
     spdlog::info("received signal {}, shutting down", sig);
+    notifySystemd("STOPPING=1");
     if (gServer) gServer->stop();
   });
   sigThread.detach();
