@@ -104,6 +104,7 @@ const std::vector<Field>& fields() {
       {"UnixSocket", &Config::unixSocket},
       {"LeaseInterval", &Config::leaseInterval},
       {"ReadTimeout", &Config::readTimeout},
+      {"ShutdownTimeout", &Config::shutdownTimeout},
       {"MaxHeaderSize", &Config::maxHeaderSize},
   };
   return kFields;
@@ -580,6 +581,7 @@ void initializeConfig(Config& c) {
   checkRange("Threads", c.threads, 0, 1024);
   checkRange("MaxFilePerUpload", c.maxFilePerUpload, 0, INT_MAX);
   checkRange("ReadTimeout", c.readTimeout, 0, INT64_MAX);
+  checkRange("ShutdownTimeout", c.shutdownTimeout, 0, 86400);
   checkRange("LeaseInterval", c.leaseInterval, 1, 3600);
   if (!c.instanceUrl.empty() && c.instanceUrl.rfind("http://", 0) != 0 &&
       c.instanceUrl.rfind("https://", 0) != 0)

@@ -107,6 +107,9 @@ struct Config {
   // lease is 6 intervals old (their instance died) go back to `missing` in any instance's cleaner.
   int64_t leaseInterval = 5;
   int64_t readTimeout = 60;            // seconds a client may stay silent mid-request (slowloris)
+  // Seconds SIGTERM/SIGINT lets requests in flight end (Plik's 1 minute grace); streams end at
+  // once, idle connections close at once. 0 = cut everything at once.
+  int64_t shutdownTimeout = 60;
   int64_t maxHeaderSize = 16384;       // bytes of request line + headers
 
   // --- derived at initialisation ---

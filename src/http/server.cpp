@@ -127,6 +127,8 @@ class Connection final : public BodyReader, public ResponseWriter,
              std::optional<tcp::endpoint> peer = std::nullopt);
   awaitable<void> run();
   void close();
+  // No request of it is being served: waiting for (or reading) the next request's head.
+  bool betweenRequests() const { return phase_ == Phase::Idle || phase_ == Phase::Head; }
   tcp::socket::executor_type executor() { return socket_.get_executor(); }
 
   // BodyReader
@@ -263,6 +265,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::mutex mu;
   std::unordered_set<Connection*> connections;
   std::atomic<bool> stopping{false};
+  // drain(): no new connections; idle ones close, each request in flight closes its
+  // connection when its response ends.
+  std::atomic<bool> draining{false};
   std::shared_ptr<TlsTerminator> tls;  // set by enableTls(): every accepted socket speaks TLS
   std::vector<asio::io_context*> loops;  // connections' event loops (empty: strands of ioc)
   size_t nextLoop = 0;                   // round-robin cursor (accept loop only)
@@ -285,7 +290,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     acceptor.native_non_blocking(true, ec);
     for (;;) {
       co_await acceptor.async_wait(tcp::acceptor::wait_read, asio::redirect_error(use_awaitable, ec));
-      if (stopping || ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (stopping || draining || ec == asio::error::operation_aborted || !acceptor.is_open())
+        co_return;
       for (int burst = 0; burst < 64; ++burst) {  // every pending connection, within reason
         int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
@@ -583,7 +589,7 @@ void Connection::armWatchdog() {
 
 void Connection::onWatchdog() {
   if (closed_) return;
-  if (server_->stopping) {
+  if (server_->stopping || (server_->draining && betweenRequests())) {
     close();
     return;
   }
@@ -815,7 +821,7 @@ awaitable<Status> Connection::start(std::optional<int64_t> contentLength) {
   if (status_ == 204 || status_ == 304) responseLength_.reset();
   chunkedResponse_ = !contentLength && versionMinor_ >= 1 && status_ != 204 && status_ != 304;
   if (!contentLength && versionMinor_ == 0) closeAfter_ = true;
-  if (server_->stopping) closeAfter_ = true;
+  if (server_->stopping || server_->draining) closeAfter_ = true;
   std::string headText;
   headText.reserve(256);
   headText += versionMinor_ == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -1094,7 +1100,7 @@ awaitable<void> Connection::run() {
   }
   armWatchdog();
   try {
-    while (!closed_ && !server_->stopping) {
+    while (!closed_ && !server_->stopping && !server_->draining) {
       resetForRequest();
       phase_ = Phase::Idle;
       touch();
@@ -1216,8 +1222,23 @@ void HttpServer::start() {
   }
 }
 
-void HttpServer::stop() {
-  if (!impl_ || impl_->stopping.exchange(true)) return;
+void HttpServer::drain() {
+  if (!impl_ || impl_->stopping || impl_->draining.exchange(true)) return;
+  auto impl = impl_;
+  closeListeners();
+  // Connections between requests close now (from their own loop); the others when their
+  // response ends (run() leaves its loop, start() announces Connection: close).
+  std::lock_guard lk(impl->mu);
+  for (auto* c : impl->connections) {
+    auto sp = c->weak_from_this().lock();
+    if (!sp) continue;
+    asio::post(sp->executor(), [sp] {
+      if (sp->betweenRequests()) sp->close();
+    });
+  }
+}
+
+void HttpServer::closeListeners() {
   auto impl = impl_;
   for (auto& l : impl->listeners) {
     // The socket file goes now (new clients get ENOENT/ECONNREFUSED), unless another process
@@ -1231,6 +1252,12 @@ void HttpServer::stop() {
     boost::system::error_code ec;
     for (auto& l : impl->listeners) l->acceptor.close(ec);
   });
+}
+
+void HttpServer::stop() {
+  if (!impl_ || impl_->stopping.exchange(true)) return;
+  auto impl = impl_;
+  closeListeners();
   // Each connection closes itself from its own strand (watchdog sees `stopping`); wake them.
   std::lock_guard lk(impl->mu);
   for (auto* c : impl->connections) {

@@ -48,6 +48,10 @@ class HttpServer {
   // process answers on it) or any other file is an error. Call before start().
   Status listenUnix(const std::string& path);
   void start();  // begins accepting (call after listen)
+  // Graceful first step of a shutdown: stops accepting (Unix socket file removed), closes the
+  // connections that are between requests; a request in flight is served to its end, then
+  // its connection closes. connectionCount() tells when nothing is left. Idempotent.
+  void drain();
   // Stops accepting and closes every connection (in-flight requests see an error).
   void stop();
   size_t connectionCount() const;
@@ -55,6 +59,7 @@ class HttpServer {
   struct Impl;
 
  private:
+  void closeListeners();  // unlinks the Unix socket files still ours, closes the acceptors
   std::shared_ptr<Impl> impl_;
 };
 

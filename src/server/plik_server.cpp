@@ -49,7 +49,8 @@ struct PlikServer::Impl {
   uint16_t metricsPort = 0;
   std::mutex mu;
   std::condition_variable cv;
-  bool stopped = false;
+  bool stopped = false;   // stop() has begun
+  bool finished = false;  // stop() is done: every thread joined
   asio::steady_timer cleanTimer{ioc};
   asio::steady_timer statsTimer{ioc};
   asio::steady_timer leaseTimer{ioc};
@@ -217,7 +218,7 @@ Result<uint16_t> PlikServer::start() {
 
 void PlikServer::wait() {
   std::unique_lock lk(impl_->mu);
-  impl_->cv.wait(lk, [this] { return impl_->stopped; });
+  impl_->cv.wait(lk, [this] { return impl_->finished; });
 }
 
 void PlikServer::stop() {
@@ -227,8 +228,17 @@ void PlikServer::stop() {
     if (d.stopped) return;
     d.stopped = true;
   }
-  d.streams->shutdown();
-  if (d.http) d.http->stop();
+  d.streams->shutdown();  // streams end now, with an error on both sides
+  if (d.http) {
+    // Like Plik (spec §10): no new connections, idle ones closed, requests in flight get up to
+    // ShutdownTimeout to end; whatever is left then is cut.
+    d.http->drain();
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(std::max<int64_t>(0, d.config.shutdownTimeout));
+    while (d.http->connectionCount() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    d.http->stop();
+  }
   if (d.metricsHttp) d.metricsHttp->stop();
   asio::post(d.ioc, [&d] {
     d.cleanTimer.cancel();
@@ -245,6 +255,10 @@ void PlikServer::stop() {
     if (t.joinable()) t.join();
   d.threads.clear();
   d.pool.join();
+  {
+    std::lock_guard lk(d.mu);
+    d.finished = true;
+  }
   d.cv.notify_all();
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SIGTERM / SIGINT (spec §10 + issue): open streams (waiting uploader, waiting downloader,
-# stream in transfer) end with an error on both sides, plikd exits 0 within a few seconds;
-# an interrupted plain upload is back to `missing` after the restart. Under systemd
+# stream in transfer) end with an error on both sides at once; plain uploads and downloads in
+# flight get ShutdownTimeout (Plik's 1 minute grace) to end — they complete, new connections
+# are refused and idle ones closed meanwhile — and are cut after it; plikd exits 0. An upload
+# cut by the grace's end is back to `missing` after the restart. Under systemd
 # (NOTIFY_SOCKET, Type=notify) plikd reports READY=1 once it serves and STOPPING=1 on SIGTERM.
 source "$(dirname "$0")/lib.sh" "$@"
 
@@ -43,7 +45,9 @@ ended_with_error() {
 }
 
 # ---------------------------------------------------------------- SIGTERM with open streams
-e2e_start srv 'StreamTimeoutStr = "0"'
+# (ShutdownTimeout 2: the plain transfers below outlast the grace and are cut.)
+e2e_start srv 'StreamTimeoutStr = "0"
+ShutdownTimeout = 2'
 U="$(e2e_url srv)"
 new_stream srv
 bg waiting_uploader curl -H "X-UploadToken: $SK" -F "file=@$T/20m.bin;filename=s.bin" "$U/stream/$SU/$SF/s.bin"
@@ -113,6 +117,56 @@ else
   fail "plikd still running 5 s after SIGTERM (waiting stream)"
 fi
 ended_with_error lone_uploader "lone waiting stream uploader"
+
+# ---------------------------------------------------------------- SIGTERM lets transfers end
+# Default ShutdownTimeout (60 s): a plain upload and a plain download in flight complete.
+e2e_start grace
+G="$(e2e_url grace)"
+up="$(create_upload grace '{"files":[{"fileName":"g.bin","reference":"0"}]}')"
+GU="$(json_get "d['id']" <<<"$up")"
+GK="$(json_get "d['uploadToken']" <<<"$up")"
+GF="$(json_get "d['files'][0]['id']" <<<"$up")"
+head -c $((8 * 1024 * 1024)) "$T/20m.bin" >"$T/8m.bin"
+bg grace_uploader curl --limit-rate 2M -H "X-UploadToken: $GK" -F "file=@$T/8m.bin;filename=g.bin" "$G/file/$GU/$GF/g.bin"
+gurl="$(curl -s -F "file=@$T/20m.bin;filename=d.bin" "$G/")"
+bg grace_downloader curl --limit-rate 5M "$gurl"
+# An idle keep-alive connection: closed at once by the drain (its reader reports when).
+"$PY" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+got = b""
+while b"ok" not in got:
+    got += s.recv(4096)
+open(sys.argv[2], "w").write("served\n")
+s.settimeout(30)
+try:
+    rest = s.recv(4096)
+except OSError:
+    rest = b"error"
+open(sys.argv[2], "a").write("closed %.1f\n" % time.time() if rest == b"" else "got %r\n" % rest)
+' "${E2E_PORT[grace]}" "$T/idle.log" &
+e2e_track "$!"
+assert_true "idle keep-alive connection served" wait_for 5 grep -q served "$T/idle.log"
+sleep 1
+t0=$(date +%s.%N)
+kill -TERM "${E2E_PID[grace]}"
+sleep 0.3
+code="$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$G/health")"
+assert_eq 000 "$code" "draining: a new connection is refused"
+assert_true "draining: the idle keep-alive connection is closed at once" wait_for 3 grep -q "^closed" "$T/idle.log"
+if wait_pid_within 30 "${E2E_PID[grace]}"; then
+  secs="$("$PY" -c "import time; print(round(time.time() - $t0, 1))")"
+  assert_eq 0 "$WAIT_RC" "plikd exits 0 once its transfers ended (${secs}s after SIGTERM)"
+else
+  fail "plikd still running 30 s after SIGTERM with two short transfers"
+fi
+wait_pid_within 5 "${PIDS[grace_uploader]}"
+assert_eq "0 200" "$WAIT_RC $(cat "$T/grace_uploader.code")" "upload in flight at SIGTERM completes"
+assert_eq "$(md5_of "$T/8m.bin")" "$(json_get "d['fileMd5']" <"$T/grace_uploader.out")" "...with every byte (its md5)"
+wait_pid_within 5 "${PIDS[grace_downloader]}"
+assert_eq "0 200" "$WAIT_RC $(cat "$T/grace_downloader.code")" "download in flight at SIGTERM completes"
+assert_eq "$(md5_of "$T/20m.bin")" "$(md5_of "$T/grace_downloader.out")" "...with every byte"
 
 # ---------------------------------------------------------------- systemd readiness (sd_notify)
 # A datagram socket standing in for systemd's; every datagram it gets is appended to notify.log.

@@ -34,6 +34,7 @@ void PlikTest::SetUp() {
                                {"ConnectionString", (dir_ / "plik.db").string()}};
   cfg.cleaningInterval = -1;
   cfg.threads = 2;
+  cfg.shutdownTimeout = 1;  // a test left with a request in flight does not wait a minute
   cfg.webappDirectory = (dir_ / "webapp").string();
   cfg.streamTimeoutStr = "";
   cfg.streamTimeout = 20;

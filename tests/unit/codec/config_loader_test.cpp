@@ -412,6 +412,7 @@ TEST(ConfigLoader, InitializationErrorsNameTheKey) {
   expectTomlError("MetricsPort = -1", {"MetricsPort"});
   expectTomlError("ReadTimeout = -5", {"ReadTimeout"});
   expectTomlError("MaxHeaderSize = 0", {"MaxHeaderSize"});
+  expectTomlError("ShutdownTimeout = -1", {"ShutdownTimeout"});
   expectTomlError("UnixSocket = \"plikd.sock\"", {"UnixSocket", "absolute"});
   expectTomlError("UnixSocket = \"/" + std::string(110, 'x') + "\"", {"UnixSocket"});
 }

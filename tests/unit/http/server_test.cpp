@@ -9,6 +9,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,12 +19,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -66,6 +71,7 @@ class LoopServer {
   }
   uint16_t port() const { return port_; }
   const Status& unixStatus() const { return unixStatus_; }
+  HttpServer& http() { return *server_; }
 
  private:
   asio::io_context main_{1};
@@ -489,6 +495,74 @@ TEST(HttpServerUnixSocket, NeverReplacesAFileOrALiveServerButReplacesAStaleSocke
   EXPECT_FALSE(relative.unixStatus().ok());
   LoopServer tooLong(peerEcho(), 0, "/" + std::string(120, 'x'));
   EXPECT_FALSE(tooLong.unixStatus().ok());
+}
+
+}  // namespace
+}  // namespace plik::http
+
+namespace plik::http {
+namespace {
+
+// Everything the peer sends until it closes the connection; nullopt if it is still open after
+// `ms` milliseconds without data.
+std::optional<std::string> readUntilClosed(Client& c, int ms = 3000) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    pollfd p{c.s.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, ms) != 1) return std::nullopt;
+    ssize_t n = ::recv(c.s.native_handle(), buf, sizeof buf, 0);
+    if (n <= 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// drain(): a response in flight ends whole (announcing Connection: close), an idle keep-alive
+// connection is closed at once, new connections are refused, and nothing is left at the end.
+TEST(HttpServerDrain, InFlightResponseEndsIdleConnectionClosesNewOnesRefused) {
+  std::atomic<bool> release{false};
+  LoopServer server(
+      [&](Request& req, BodyReader&, ResponseWriter& res) -> asio::awaitable<void> {
+        if (req.path == "/slow") {
+          asio::steady_timer t(co_await asio::this_coro::executor);
+          while (!release) {  // a response that is still being computed at drain()
+            t.expires_after(std::chrono::milliseconds(10));
+            co_await t.async_wait(asio::use_awaitable);
+          }
+        }
+        co_await res.send("done:" + req.path);
+      },
+      1);
+  Client idle(server.port());
+  idle.send(kGet);
+  EXPECT_TRUE(idle.readResponse(7).ends_with("done:/x"));
+  Client busy(server.port());
+  busy.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  server.http().drain();
+  EXPECT_EQ(readUntilClosed(idle), std::optional<std::string>("")) << "the idle connection was not closed";
+  {
+    asio::io_context io;
+    tcp::socket s(io);
+    boost::system::error_code ec;
+    for (int i = 0; i < 100 && !ec; ++i) {  // the listener closes from its loop, soon
+      s = tcp::socket(io);
+      s.connect({asio::ip::make_address("127.0.0.1"), server.port()}, ec);
+      if (!ec) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(ec) << "new connections still accepted while draining";
+  }
+  EXPECT_EQ(server.http().connectionCount(), 1u);
+  release = true;
+  auto closed = readUntilClosed(busy);
+  ASSERT_TRUE(closed) << "the connection stayed open after its response";
+  const std::string& r = *closed;
+  EXPECT_TRUE(r.starts_with("HTTP/1.1 200 OK\r\n")) << r;
+  EXPECT_NE(r.find("\r\nConnection: close\r\n"), std::string::npos) << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\ndone:/slow")) << r;
+  for (int i = 0; i < 100 && server.http().connectionCount() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(server.http().connectionCount(), 0u);
 }
 
 }  // namespace
