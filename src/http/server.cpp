@@ -275,6 +275,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(asio::io_context& i, ServerOptions o, Handler h, std::vector<asio::io_context*> l)
       : ioc(i), options(o), handler(std::move(h)), loops(std::move(l)) {}
 
+  // Runs fn(connection) on each live connection's own loop.
+  template <class Fn>
+  void postToEachConnection(Fn fn) {
+    std::lock_guard lk(mu);
+    for (auto* c : connections) {
+      auto sp = c->weak_from_this().lock();
+      if (!sp) continue;
+      asio::post(sp->executor(), [sp, fn] { fn(*sp); });
+    }
+  }
+
   asio::any_io_executor nextExecutor() {
     if (loops.empty()) return asio::make_strand(ioc);
     return loops[nextLoop++ % loops.size()]->get_executor();
@@ -1228,14 +1239,9 @@ void HttpServer::drain() {
   closeListeners();
   // Connections between requests close now (from their own loop); the others when their
   // response ends (run() leaves its loop, start() announces Connection: close).
-  std::lock_guard lk(impl->mu);
-  for (auto* c : impl->connections) {
-    auto sp = c->weak_from_this().lock();
-    if (!sp) continue;
-    asio::post(sp->executor(), [sp] {
-      if (sp->betweenRequests()) sp->close();
-    });
-  }
+  impl->postToEachConnection([](Connection& c) {
+    if (c.betweenRequests()) c.close();
+  });
 }
 
 void HttpServer::closeListeners() {
@@ -1258,13 +1264,8 @@ void HttpServer::stop() {
   if (!impl_ || impl_->stopping.exchange(true)) return;
   auto impl = impl_;
   closeListeners();
-  // Each connection closes itself from its own strand (watchdog sees `stopping`); wake them.
-  std::lock_guard lk(impl->mu);
-  for (auto* c : impl->connections) {
-    auto sp = c->weak_from_this().lock();
-    if (!sp) continue;
-    asio::post(sp->executor(), [sp] { sp->close(); });
-  }
+  // Each connection closes itself from its own loop (its watchdog also sees `stopping`).
+  impl->postToEachConnection([](Connection& c) { c.close(); });
 }
 
 size_t HttpServer::connectionCount() const {
